@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run test install migrate demo worker lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+
+demo: migrate
+	$(BIN)/python manage.py load_demo_content
+
+run: demo
+	@mkdir -p var/mail
+	@echo ""
+	@echo "  Site:    http://$(HOST):$(PORT)/"
+	@echo "  Editing: http://$(HOST):$(PORT)/admin/  (the login is printed above by load_demo_content)"
+	@echo "  Emails the worker sends are written to var/mail/"
+	@echo ""
+	@$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & \
+	  WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(BIN)/python manage.py db_worker --queue-name '*'
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	DJANGO_SETTINGS_MODULE=config.settings.bench $(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) var db.sqlite3* node_modules test-results

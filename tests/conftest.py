@@ -1,0 +1,90 @@
+"""Shared fixtures. Browser set-up follows ../shared/BROWSER.md (Debian chromium, axe-core from npm)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in the main thread, which trips Django's
+# async-safety guard on the test database flush (BROWSER.md, pitfall P1). Test process only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-results"
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    CHROMIUM_ARGS.append("--no-sandbox")
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def _e2e_missing() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if not AXE_JS.exists():
+        return "axe-core not installed (run npm ci)"
+    return ""
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = _e2e_missing()
+    if not missing:
+        return
+    if os.environ.get("E2E_REQUIRED") == "1":
+        raise pytest.UsageError(f"E2E_REQUIRED=1 but {missing}")
+    skip = pytest.mark.skip(reason=f"browser tests need: {missing}")
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    return AXE_JS.read_text()
+
+
+def format_violations(violations) -> str:
+    lines = []
+    for v in violations:
+        targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} -> {targets}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def assert_accessible(page, axe_source):
+    """Run axe-core with the WCAG 2.2 A/AA tags on the current page; fail listing each violation."""
+
+    def check(label: str = "page"):
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        opts = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        result = page.evaluate("([opts]) => axe.run(document, opts)", [opts])
+        violations = result["violations"]
+        if violations:
+            ARTIFACTS.mkdir(exist_ok=True)
+            safe = "".join(c if c.isalnum() else "-" for c in label)[:80]
+            page.screenshot(path=str(ARTIFACTS / f"axe-{safe}.png"), full_page=True)
+        assert not violations, f"axe violations on {label}:\n{format_violations(violations)}"
+
+    return check

@@ -1,0 +1,27 @@
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def test_time_zone_and_locale():
+    assert settings.TIME_ZONE == "Europe/London"
+    assert settings.USE_TZ is True
+    assert settings.LANGUAGE_CODE == "en-gb"
+
+
+def test_email_timeout_is_set():
+    assert settings.EMAIL_TIMEOUT and settings.EMAIL_TIMEOUT > 0
+
+
+def test_production_refuses_the_development_secret_key():
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert proc.returncode != 0
+    assert "SECRET_KEY" in proc.stderr
