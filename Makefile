@@ -4,13 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: run test install migrate demo worker lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -47,7 +45,8 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
-	DJANGO_SETTINGS_MODULE=config.settings.bench $(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/availability.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3* node_modules test-results

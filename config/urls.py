@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from bookings import feeds
 from home import views as home_views
 
 urlpatterns = [
@@ -15,6 +16,9 @@ urlpatterns = [
     path("search/", home_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("partners/feed/<str:token>.ics", feeds.partner_feed, name="partner_feed"),
+    path("partners/", include("bookings.workspace_urls")),
 ]
 
 if settings.DEBUG:
@@ -22,7 +26,10 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    path("bookings/", include("bookings.urls")),
+    path("", include(wagtail_urls)),
+]
 
 handler404 = "home.views.page_not_found"
 handler500 = "home.views.server_error"

@@ -1,33 +1,81 @@
+"""Page types for editor-managed content. Snippets and settings live in their own modules."""
+
 from django.db import models
 from wagtail.admin.panels import FieldPanel
+from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
-from wagtail.snippets.models import register_snippet
+
+from .blocks import BodyBlock
+from .site_settings import FooterLink, NavigationLink, SiteChrome
+from .snippets import LadderRung, Testimonial
+
+__all__ = [
+    "ContentPage",
+    "FooterLink",
+    "HomePage",
+    "LadderRung",
+    "NavigationLink",
+    "SiteChrome",
+    "Testimonial",
+]
 
 
-class LadderRung(index.Indexed, models.Model):
-    """One rung of the co-production ladder, from "done to" at the bottom to co-production.
+class BasePage(Page):
+    """Fields every editor-managed page shares: a summary for listings and a block body."""
 
-    Editors reorder rungs in the snippet listing; the booking form and reports reuse them.
-    """
+    summary = models.TextField(
+        blank=True, max_length=300, help_text="One or two sentences shown in search results and listings."
+    )
+    body = StreamField(BodyBlock(), blank=True)
 
-    sort_order = models.PositiveIntegerField(default=0, db_index=True, editable=False)
-    name = models.CharField(max_length=80)
-    explanation = models.TextField(max_length=600)
-
-    panels = [FieldPanel("name"), FieldPanel("explanation")]
-    search_fields = [index.SearchField("name"), index.SearchField("explanation")]
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
 
     class Meta:
-        ordering = ["sort_order", "pk"]
-        verbose_name = "ladder rung"
+        abstract = True
 
-    def __str__(self):
-        return self.name
+    def route(self, request, path_components):
+        # Note each page the URL passes through, so breadcrumbs need no query of their own.
+        if path_components:
+            request._home_route_trail = [*getattr(request, "_home_route_trail", []), self]
+        return super().route(request, path_components)
+
+    def breadcrumb_pages(self, request) -> list:
+        """Pages above this one, the home page first; the tree root is left out."""
+        trail = getattr(request, "_home_route_trail", None)
+        if trail and len(trail) == self.depth - 2 and all(self.path.startswith(p.path) for p in trail):
+            return trail
+        return list(self.get_ancestors().filter(depth__gt=1))
 
 
-register_snippet(LadderRung)
+class HomePage(BasePage):
+    """The root of the public site: exactly one, directly under Wagtail's root."""
+
+    intro = models.TextField(blank=True, max_length=600, help_text="Shown under the main heading.")
+
+    content_panels = BasePage.content_panels[:1] + [FieldPanel("intro")] + BasePage.content_panels[1:]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    # Any page type may go under the home page unless it says otherwise (resources, bookings).
+    max_count = 1
+    template = "home/home_page.html"
+
+    class Meta:
+        verbose_name = "home page"
 
 
-class HomePage(Page):
-    pass
+class ContentPage(BasePage):
+    """A general page: about us, for professionals, accessibility statement and so on."""
+
+    parent_page_types = ["home.HomePage", "home.ContentPage"]
+    template = "home/content_page.html"
+
+    class Meta:
+        verbose_name = "content page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["breadcrumbs"] = self.breadcrumb_pages(request)
+        return context

@@ -37,6 +37,7 @@ def _e2e_missing() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
+    _serialize_every_transactional_test(items)
     missing = _e2e_missing()
     if not missing:
         return
@@ -46,6 +47,23 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
+
+
+def _serialize_every_transactional_test(items):
+    """Give every transaction=True test serialized_rollback.
+
+    A transactional test's teardown flushes the database. Without serialized rollback, Django then
+    re-runs post_migrate, recreating content types under new ids, and the data that migrations
+    made (Wagtail's root page, Site, Locale) is gone; the next serialized test then fails to
+    restore. Serializing all of them keeps every test starting from the migrated database.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                append=False,
+            )
 
 
 @pytest.fixture(scope="session")
@@ -88,3 +106,15 @@ def assert_accessible(page, axe_source):
         assert not violations, f"axe violations on {label}:\n{format_violations(violations)}"
 
     return check
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_before_database(request):
+    """Start Playwright before the test database exists when browser tests are collected.
+
+    Started later, Playwright's greenlet gives the test a different context, so Django hands it a
+    different connection object and `serialized_rollback` never restores the migration data
+    (Site, root page): every transactional test after the first browser test saw an empty site.
+    """
+    if not _e2e_missing() and any("e2e" in item.keywords for item in request.session.items):
+        request.getfixturevalue("browser")

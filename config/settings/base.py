@@ -215,3 +215,41 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": False},
     },
 }
+
+# --- Booking form protection (bookings/bot_guard.py) ----------------------------------------
+BOOKING_MIN_FILL_SECONDS = float(os.environ.get("BOOKING_MIN_FILL_SECONDS", "3"))
+BOOKING_FORM_MAX_AGE_SECONDS = int(os.environ.get("BOOKING_FORM_MAX_AGE_SECONDS", str(6 * 3600)))
+BOOKING_RATE_LIMIT = int(os.environ.get("BOOKING_RATE_LIMIT", "30"))
+BOOKING_RATE_WINDOW_SECONDS = int(os.environ.get("BOOKING_RATE_WINDOW_SECONDS", "600"))
+# How many reverse proxies in front of the app add X-Forwarded-For (0: trust REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Partners' own calendars (bookings/busy_calendar.py) ------------------------------------
+# Private and loopback addresses are refused (SSRF) unless this is on; tests serve ICS locally.
+BUSY_CALENDAR_ALLOW_PRIVATE = env_bool("BUSY_CALENDAR_ALLOW_PRIVATE", False)
+BUSY_CALENDAR_TIMEOUT = float(os.environ.get("BUSY_CALENDAR_TIMEOUT", "15"))
+BUSY_CALENDAR_MAX_BYTES = int(os.environ.get("BUSY_CALENDAR_MAX_BYTES", str(5 * 1024 * 1024)))
+# While a calendar cannot be read, its last good busy times keep applying for this long; after
+# that the partner's slots close until it can be read again (docs/busy-calendar.md).
+BUSY_CALENDAR_STALE_AFTER_HOURS = int(os.environ.get("BUSY_CALENDAR_STALE_AFTER_HOURS", "24"))
+
+# --- Booking emails: delivery, retries, reminders (bookings/delivery.py, docs/operations.md) ---
+# Temporary failures (SMTP down, timeouts, 4xx) are retried after BASE·2^(attempt-1) seconds,
+# capped at MAX; after EMAIL_MAX_ATTEMPTS the email is marked failed for staff to see.
+EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("EMAIL_RETRY_BASE_SECONDS", "30"))
+EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("EMAIL_RETRY_MAX_SECONDS", "3600"))
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "20"))
+# An email "sending" for longer than this was abandoned by a killed worker and is handed back.
+EMAIL_SENDING_STUCK_SECONDS = int(os.environ.get("EMAIL_SENDING_STUCK_SECONDS", str(10 * EMAIL_TIMEOUT + 60)))
+# A task row RUNNING for longer than this belongs to a dead worker and is made READY again.
+TASK_STUCK_SECONDS = int(os.environ.get("TASK_STUCK_SECONDS", "900"))
+# A due email with no task waiting for it this long after its time gets a new task (lost task).
+EMAIL_LOST_TASK_GRACE_SECONDS = int(os.environ.get("EMAIL_LOST_TASK_GRACE_SECONDS", "120"))
+SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60"))
+# One reminder this long before each confirmed chat (0 turns reminders off).
+REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
+
+# --- Booker manage links (bookings/views.py) ------------------------------------------------
+# Cancelling or moving a chat through the emailed link closes this many hours before it starts;
+# after that the page tells the booker to email BOOKINGS_MAILBOX instead.
+MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))

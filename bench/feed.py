@@ -1,0 +1,116 @@
+"""Time and queries to serve a partner's calendar feed (bookings/feeds.py).
+
+    .venv/bin/python bench/feed.py [--runs 30] [--chats 5000]
+
+Builds a throwaway SQLite file (var/bench-feed.sqlite3) unless DATABASE_URL is set: one partner
+with --chats chats inside the feed's window (30 days back to 12 months ahead), plus 2,000 chats
+of other partners, through django.test.Client (the whole middleware stack, DEBUG off).
+Prints median and p95 wall time, CPU time and SQL queries for: a full render (render cache
+emptied before each request), a repeat served from the render cache, and a conditional request
+answered 304. Figures only: nothing here passes or fails on time.
+"""
+
+import argparse
+import os
+import sys
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+DB_FILE = ROOT / "var" / "bench-feed.sqlite3"
+if "DATABASE_URL" not in os.environ:
+    DB_FILE.parent.mkdir(exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{DB_FILE}"
+
+import django
+
+django.setup()
+
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from bench.common import measure
+from bookings import services
+from bookings.models import Booking, BookingStatus, Offer, Partner
+from bookings.partner_calendars import PartnerFeed
+
+
+def build(chats: int, others: int = 2000) -> str:
+    """The partner's feed token; chats are 30 minutes every 90 minutes from 25 days ago."""
+    offer = Offer.objects.create(title="Thinking-partner chat", duration_minutes=30, buffer_after_minutes=10)
+    partner, other = Partner.objects.bulk_create(
+        [Partner(display_name="Bench"), Partner(display_name="Other")]
+    )
+    offer.partners.set([partner, other])
+    # The feed first: it carries chats booked after it was turned on (docs/feeds.md).
+    PartnerFeed.objects.filter(partner=partner).delete()
+    token = services.create_or_rotate_feed(partner, now=timezone.now())
+    first = datetime.combine(timezone.now().date() - timedelta(days=25), time(8), UTC)
+    statuses = [BookingStatus.CONFIRMED] * 8 + [BookingStatus.PENDING, BookingStatus.CANCELLED]
+    rows = []
+    for i in range(chats + others):
+        who, step = (partner, i) if i < chats else (other, i - chats)
+        b = Booking(
+            partner=who,
+            offer=offer,
+            booker_name="Bench",
+            booker_email="bench@example.org",
+            status=statuses[i % len(statuses)] if i < chats else BookingStatus.CONFIRMED,
+            public_id=uuid.uuid4(),
+        )
+        b.set_times(first + timedelta(minutes=90 * step), offer)
+        b.ical_uid = f"{b.public_id}@bench"
+        rows.append(b)
+    Booking.objects.bulk_create(rows, batch_size=500)
+    return token
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--chats", type=int, default=5000)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0, interactive=False)
+    token = build(args.chats)
+    url = f"/partners/feed/{token}.ics"
+    client = Client()
+    first = client.get(url)
+    assert first.status_code == 200, first.status_code
+    events = first.content.count(b"BEGIN:VEVENT")
+    print(f"database: {connection.vendor}, runs: {args.runs} after 5 warm-up runs")
+    print(
+        f"feed: {events} events ({args.chats} chats in the window, cancelled ones left out), "
+        f"{len(first.content) / 1024:.0f} KiB\n"
+    )
+
+    def full():
+        cache.clear()
+        assert client.get(url).status_code == 200
+
+    def cached():
+        assert client.get(url).status_code == 200
+
+    def not_modified():
+        assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+
+    head = f"{'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8}"
+    print(f"{'what':<36} {head}")
+    for label, fn in [
+        ("full render (render cache empty)", full),
+        ("repeat, from the render cache", cached),
+        ("If-None-Match -> 304", not_modified),
+    ]:
+        med, p95, cpu, queries = measure(fn, runs=args.runs)
+        print(f"{label:<36} {med:>10.1f} {p95:>8.1f} {cpu:>8.1f} {queries:>8}")
+
+
+if __name__ == "__main__":
+    main()

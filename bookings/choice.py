@@ -1,0 +1,80 @@
+"""What the booker picked in steps 1-3 of the booking journey: the offer, the partner (or
+whoever is free), the time and the zone to show times in.
+
+Parsed from query or form data, never trusted: unknown or inactive ids are a 404, a strange zone
+falls back to UK time, and a start that is not an aware UTC time is treated as not chosen yet.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.http import Http404
+
+from .models import Offer, Partner
+from .slot_display import iso_utc, parse_iso_utc, resolve_zone
+
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Steps 1-3's answers: what, with whom (None: whoever is free), when, shown in which zone."""
+
+    offer: Offer
+    partner: Partner | None
+    start: datetime | None
+    zone: str
+    zone_rejected: bool = False
+
+    def params(self, *, with_start: bool = True) -> dict:
+        params = {
+            "offer": self.offer.pk,
+            "partner": self.partner.pk if self.partner else ANY,
+            "tz": self.zone,
+        }
+        if with_start and self.start is not None:
+            params["start"] = iso_utc(self.start)
+        return params
+
+
+def query(**params) -> str:
+    return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def parse_choice(data, *, need_partner: bool = True) -> Choice:
+    """Offer, partner and zone from query or form data. Unknown ids are a 404, never a 500."""
+    raw_offer, raw_partner = str(data.get("offer", "")), str(data.get("partner", ""))
+    if not raw_offer.isdigit():
+        raise Http404("Unknown offer")
+    partner = None
+    if need_partner and raw_partner != ANY:
+        if not raw_partner.isdigit():
+            raise Http404("Unknown partner")
+        # One query for both: the offer-partner link row, joined to each end.
+        link = (
+            Offer.partners.through.objects.select_related("offer", "partner")
+            .filter(
+                offer_id=int(raw_offer),
+                offer__active=True,
+                partner_id=int(raw_partner),
+                partner__active=True,
+                partner__accepting_bookings=True,
+            )
+            .first()
+        )
+        if link is None:
+            raise Http404("Unknown offer or partner")
+        offer, partner = link.offer, link.partner
+    else:
+        offer = Offer.objects.filter(pk=int(raw_offer), active=True).first()
+        if offer is None:
+            raise Http404("Unknown offer")
+    zone, rejected = resolve_zone(data.get("tz"))
+    return Choice(offer, partner, parse_iso_utc(data.get("start")), zone, rejected)
+
+
+def choice_from_draft(draft: dict) -> Choice:
+    """Steps 1-3's answers as kept in the session draft, checked again (offers change)."""
+    params = {"offer": draft["offer"], "partner": draft["partner"] or ANY, "tz": draft["tz"]}
+    return parse_choice({**params, "start": draft["start"]})

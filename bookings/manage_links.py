@@ -1,0 +1,33 @@
+"""Links that let a booker see, cancel or move their booking without an account.
+
+A token is signed (HMAC with SECRET_KEY) and names one booking and its current version (the
+iCalendar SEQUENCE). Every change that sends the booker a new email bumps the sequence, so older
+links stop working. Tampered, superseded, used (cancelled) and unknown tokens all look the same
+to the caller: `None`, which views turn into the one not-found page.
+"""
+
+import uuid
+
+from django.core import signing
+
+from .models import BLOCKING_STATUSES, Booking
+
+SALT = "bookings.manage-link"
+
+
+def make_token(booking: Booking) -> str:
+    return signing.dumps([booking.public_id.hex, booking.sequence], salt=SALT, compress=False)
+
+
+def booking_for_token(token: str, *, for_update: bool = False) -> Booking | None:
+    """The active booking a token names, or None whatever went wrong."""
+    try:
+        public_hex, sequence = signing.loads(token, salt=SALT)
+        public_id = uuid.UUID(hex=public_hex)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    bookings = Booking.objects.select_related("partner", "offer")
+    if for_update:
+        bookings = bookings.select_for_update(of=("self",))
+    booking = bookings.filter(public_id=public_id, sequence=sequence, status__in=BLOCKING_STATUSES).first()
+    return booking

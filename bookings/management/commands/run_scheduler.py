@@ -1,0 +1,58 @@
+"""The sweeper that makes django-tasks-db safe to lose a worker: see bookings/delivery.sweep.
+
+Run it next to the worker (`make run` does); `--once` suits cron and tests. Output is counts only.
+"""
+
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils import timezone
+
+from bookings import delivery, tasks
+
+
+class Command(BaseCommand):
+    help = "Reclaim tasks and emails left behind by stopped workers, every few seconds (or once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Sweep once and exit.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=settings.SCHEDULER_INTERVAL_SECONDS,
+            help="Seconds between sweeps (default: %(default)s).",
+        )
+
+    def handle(self, *, once: bool, interval: float, verbosity: int, **options):
+        self.running = True
+        if not once:
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+        while self.running:
+            close_old_connections()
+            report = delivery.sweep(
+                now=timezone.now(),
+                schedule=tasks.schedule_delivery,
+                task_path=tasks.deliver_notification.module_path,
+            )
+            if verbosity and (once or any(vars(report).values())):
+                self.stdout.write(
+                    f"sweep: {report.tasks_reset} stuck tasks reset, {report.emails_reclaimed} emails "
+                    f"reclaimed, {report.tasks_requeued} lost emails queued again"
+                )
+            if once:
+                return
+            close_old_connections()
+            self._sleep(interval)
+
+    def _sleep(self, seconds: float) -> None:
+        # Short naps, so a stop signal ends the command within a second, not a whole interval.
+        deadline = time.monotonic() + seconds
+        while self.running and time.monotonic() < deadline:
+            time.sleep(min(1.0, deadline - time.monotonic()))
+
+    def _stop(self, signum, frame):
+        self.running = False

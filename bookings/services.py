@@ -1,0 +1,505 @@
+"""Every change to a booking's state happens here, one transaction each.
+
+Locks: on PostgreSQL `select_for_update` on the Partner row serialises bookings per partner, and
+the exclusion constraint (migration 0002) is the last word on overlaps. On SQLite
+`select_for_update` does nothing, but every transaction is BEGIN IMMEDIATE (config/settings/base.py),
+so writers queue for the single write lock and each re-check sees the previous commit.
+Side effects go through `notifications.booking_changed` inside the transaction, so they commit
+or roll back with the change.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from . import notifications
+from .availability import Policy, free_partners
+from .errors import InvalidBooking, InvalidTransition, SlotUnavailable
+from .models import BLOCKING_STATUSES, Booking, BookingEvent, BookingStatus, Format, Offer, Partner
+from .slots import load_snapshot, policy_for_site
+
+S = BookingStatus
+
+_STATUS_PHRASE = {
+    S.PENDING: "is still waiting for the partner to accept",
+    S.CONFIRMED: "is already confirmed",
+    S.DECLINED: "has been declined",
+    S.CANCELLED: "has already been cancelled",
+    S.COMPLETED: "has already been marked as completed",
+    S.NO_SHOW: "has been marked as missed",
+}
+_ACTION_PHRASE = {
+    "confirmed": "confirmed",
+    "declined": "declined",
+    "cancelled": "cancelled",
+    "rescheduled": "moved",
+    "completed": "marked as completed",
+    "no_show": "marked as missed",
+}
+
+
+@dataclass(frozen=True)
+class BookerDetails:
+    """What the booker tells us, already cleaned by a form."""
+
+    name: str
+    email: str
+    organisation: str = ""
+    role: str = ""
+    project_description: str = ""
+    ladder_rung_id: int | None = None
+    format: str = Format.VIDEO
+    access_needs: str = ""
+    time_zone: str = ""  # the booker's chosen zone, for showing them times; never for computing
+
+
+def place_booking(
+    *,
+    offer: Offer,
+    start: datetime,
+    partner: Partner | None,
+    booker: BookerDetails,
+    now: datetime,
+    idempotency_key: str | None = None,
+    policy: Policy | None = None,
+) -> Booking:
+    """Book `offer` at `start` with `partner`, or with whoever is free when `partner` is None.
+
+    Invariant: a booking is created only if, inside the transaction and after the partner lock,
+    the engine still finds the partner free at `start` (rules, notice, horizon, caps, rest,
+    buffers, time off, pause); the database rejects any overlap that slips past. The same
+    idempotency key always yields the same single booking.
+    """
+    if idempotency_key:
+        existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    if not offer.active:
+        raise InvalidBooking("Sorry, this kind of chat is not available to book at the moment.")
+    if booker.format not in offer.formats:
+        raise InvalidBooking("Sorry, this chat is not offered in that format. Please choose another.")
+    policy = policy or policy_for_site()
+    try:
+        with transaction.atomic():
+            return _place_locked(offer, start, partner, booker, now, idempotency_key, policy)
+    except (IntegrityError, SlotUnavailable) as exc:
+        # A same-key double submit that raced us finds its twin's booking taken the slot (or
+        # the key taken): hand back that booking, not an error.
+        if idempotency_key:
+            existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        if isinstance(exc, SlotUnavailable):
+            raise
+        raise SlotUnavailable() from None
+
+
+def _place_locked(offer, start, partner, booker, now, idempotency_key, policy) -> Booking:
+    candidates = Partner.objects.select_for_update(of=("self",)).filter(offers=offer)
+    if partner is not None:
+        candidates = candidates.filter(pk=partner.pk)
+    locked_ids = list(candidates.order_by("pk").values_list("pk", flat=True))
+    if partner is not None and not locked_ids:
+        raise InvalidBooking("Sorry, this partner does not offer this kind of chat.")
+    spec, snapshot = load_snapshot(offer, start, start + offer.duration, partner_ids=locked_ids)
+    free = free_partners(snapshot, spec, policy, start, now)
+    if not free:
+        raise SlotUnavailable()
+    chosen = free[0] if partner is not None else _least_busy(free, snapshot, start)
+    booking = Booking(
+        partner_id=chosen,
+        offer=offer,
+        status=S.PENDING if offer.requires_acceptance else S.CONFIRMED,
+        booker_name=booker.name,
+        booker_email=booker.email,
+        organisation=booker.organisation,
+        role=booker.role,
+        project_description=booker.project_description,
+        ladder_rung_id=booker.ladder_rung_id,
+        format=booker.format,
+        access_needs=booker.access_needs,
+        booker_time_zone=booker.time_zone,
+        idempotency_key=idempotency_key or None,
+    )
+    booking.set_times(start, offer)
+    booking.save()
+    _record(booking, "placed", "", now, None, "booker")
+    notifications.booking_changed(booking, "placed")
+    return booking
+
+
+def _least_busy(free: tuple[int, ...], snapshot, start: datetime) -> int:
+    """Whoever-is-free choice: fewest chats in the week around `start`, then lowest id."""
+    week = [b.partner_id for b in snapshot.bookings if abs(b.start - start).days < 7]
+    return min(free, key=lambda pid: (week.count(pid), pid))
+
+
+def confirm(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+    """Pending → confirmed. The time was already held, so no availability re-check is needed.
+    SEQUENCE goes up: an invite sent for the request is superseded by the confirmed one."""
+    return _transition(booking, "confirmed", (S.PENDING,), S.CONFIRMED, now, actor, actor_label, bump=True)
+
+
+def decline(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+    """Pending → declined; the time is freed at once (declined never blocks)."""
+    return _transition(booking, "declined", (S.PENDING,), S.DECLINED, now, actor, actor_label, bump=True)
+
+
+def cancel(booking: Booking, *, now: datetime, actor=None, actor_label: str = "booker") -> Booking:
+    """Pending or confirmed → cancelled; the time is freed and SEQUENCE goes up (iTIP CANCEL)."""
+    return _transition(
+        booking, "cancelled", BLOCKING_STATUSES, S.CANCELLED, now, actor, actor_label, bump=True
+    )
+
+
+def mark_completed(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+    """Confirmed → completed, only once the chat has started."""
+    return _transition(
+        booking, "completed", (S.CONFIRMED,), S.COMPLETED, now, actor, actor_label, after_start=True
+    )
+
+
+def mark_no_show(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+    """Confirmed → no-show, only once the chat has started."""
+    return _transition(
+        booking, "no_show", (S.CONFIRMED,), S.NO_SHOW, now, actor, actor_label, after_start=True
+    )
+
+
+def _transition(
+    booking, action, allowed, to_status, now, actor, actor_label, *, bump=False, after_start=False
+):
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        _require(locked, action, allowed)
+        if after_start and locked.start > now:
+            raise InvalidTransition(
+                f"This chat has not started yet, so it cannot be {_ACTION_PHRASE[action]}."
+            )
+        from_status = locked.status
+        locked.status = to_status
+        if bump:
+            locked.sequence += 1
+        locked.save(update_fields=["status", "sequence", "updated_at"])
+        _record(locked, action, from_status, now, actor, actor_label)
+        notifications.booking_changed(locked, action)
+    return locked
+
+
+def reschedule(
+    booking: Booking,
+    new_start: datetime,
+    *,
+    now: datetime,
+    actor=None,
+    actor_label: str = "booker",
+    policy: Policy | None = None,
+) -> Booking:
+    """Move a pending or confirmed booking to `new_start` with the same partner.
+
+    Invariant: same row, same public id and iCalendar UID, SEQUENCE + 1; the new time passes the
+    same checks as a new booking (ignoring the booking's own old time), and the database's overlap
+    guard still applies to the updated row.
+    """
+    policy = policy or policy_for_site()
+    try:
+        with transaction.atomic():
+            list(Partner.objects.select_for_update().filter(pk=booking.partner_id))
+            locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
+            _require(locked, "rescheduled", BLOCKING_STATUSES)
+            if new_start == locked.start:
+                raise InvalidBooking("The booking is already at that time.")
+            offer = locked.offer
+            spec, snapshot = load_snapshot(
+                offer,
+                new_start,
+                new_start + offer.duration,
+                partner_ids=[locked.partner_id],
+                exclude_booking_id=locked.pk,
+            )
+            if locked.partner_id not in free_partners(snapshot, spec, policy, new_start, now):
+                raise SlotUnavailable()
+            old_start = locked.start
+            locked.set_times(new_start, offer)
+            locked.sequence += 1
+            locked.save()
+            details = {"from_start": old_start.isoformat(), "to_start": new_start.isoformat()}
+            _record(locked, "rescheduled", locked.status, now, actor, actor_label, details)
+            notifications.booking_changed(locked, "rescheduled")
+    except IntegrityError:
+        raise SlotUnavailable() from None
+    return locked
+
+
+def _require(booking: Booking, action: str, allowed) -> None:
+    if booking.status not in allowed:
+        phrase = _STATUS_PHRASE[S(booking.status)]
+        raise InvalidTransition(f"This booking {phrase}, so it cannot be {_ACTION_PHRASE[action]}.")
+
+
+def _record(booking, action, from_status, now, actor, actor_label, details=None) -> BookingEvent:
+    # No names, emails or notes in details: history outlives the retention purge.
+    return BookingEvent.objects.create(
+        booking=booking,
+        at=now,
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        from_status=from_status,
+        to_status=booking.status,
+        details=details or {},
+    )
+
+
+# --- Partner self-service ---
+# Changes partners make to their own settings from the workspace. Each function takes the
+# partner the signed-in user is linked to and looks every object up *within that partner*, so a
+# view that forgot its own ownership check still cannot touch another partner's rows (an unknown
+# or foreign id raises the model's DoesNotExist, which the views turn into a 404).
+
+from datetime import date, time  # noqa: E402
+
+from . import errors, weekly_ranges  # noqa: E402
+from .models import AvailabilityRule, TimeOff  # noqa: E402
+
+# Kind words for the booker; only the key is stored in the booking's history.
+DECLINE_REASONS = {
+    "not_available": "I'm not available at that time after all.",
+    "not_my_area": "This isn't something I can help with. The team will suggest someone else.",
+    "too_much_on": "I have too much on at the moment to give this the time it deserves.",
+}
+PARTNER_ACTIONS = {"accept": confirm, "complete": mark_completed, "no_show": mark_no_show}
+MAX_CHATS_LIMIT = 50
+MAX_REST_MINUTES = 240
+
+
+def act_on_booking(
+    partner: Partner, public_id, action: str, *, now: datetime, actor=None, reason: str = ""
+) -> Booking:
+    """Accept, decline, complete or mark a no-show on one of *this partner's* bookings.
+
+    Invariant: the booking is found only among the partner's own; the status rules, history and
+    notifications are those of confirm/decline/mark_completed/mark_no_show. A decline records the
+    reason's key, never free text, in the history (history outlives the retention purge)."""
+    booking = Booking.objects.get(partner=partner, public_id=public_id)
+    if action == "decline":
+        if reason not in DECLINE_REASONS:
+            raise errors.InvalidInput("Please choose a reason to give the person who asked.")
+        with transaction.atomic():
+            declined = decline(booking, now=now, actor=actor, actor_label="partner")
+            event = declined.events.filter(action="declined").latest("at", "pk")
+            event.details = {**event.details, "reason": reason}
+            event.save(update_fields=["details"])
+        return declined
+    if action not in PARTNER_ACTIONS:
+        raise errors.InvalidInput("That is not something you can do to a chat.")
+    return PARTNER_ACTIONS[action](booking, now=now, actor=actor, actor_label="partner")
+
+
+def save_weekly_range(
+    partner: Partner,
+    *,
+    weekdays,
+    start_time: time,
+    end_time: time,
+    rule: AvailabilityRule | int | None = None,
+    starts_on: date | None = None,
+) -> list[AvailabilityRule]:
+    """Add a weekly free range on each of `weekdays` (one rule per day, so each can be changed or
+    removed alone), or change `rule` to cover exactly `weekdays` at the new times.
+
+    Invariant: the partner's ranges never overlap on the same weekday (touching is fine); the
+    check runs with the partner row locked, so two tabs cannot race a pair of overlaps in."""
+    days = sorted({int(d) for d in weekdays})
+    if not days or any(d not in weekly_ranges.ALL_DAYS for d in days):
+        raise errors.InvalidInput("Choose at least one day of the week.")
+    if end_time <= start_time:
+        raise errors.InvalidInput("The end time must be later than the start time.")
+    with transaction.atomic():
+        list(Partner.objects.select_for_update().filter(pk=partner.pk))
+        existing = AvailabilityRule.objects.select_for_update().filter(partner=partner)
+        target = None
+        if rule is not None:
+            target = existing.get(pk=getattr(rule, "pk", rule))
+            existing = existing.exclude(pk=target.pk)
+        for other in existing:
+            shared = weekly_ranges.weekdays_of(other.recurrence).intersection(days)
+            if shared and weekly_ranges.overlaps(start_time, end_time, other.start_time, other.end_time):
+                raise errors.InvalidInput(
+                    f"This overlaps your {other.start_time:%H:%M} to {other.end_time:%H:%M} range on "
+                    f"{weekly_ranges.day_list(shared)}. Change that range instead, or pick other times."
+                )
+        if target is not None:
+            target.recurrence = weekly_ranges.weekly(days)
+            target.start_time, target.end_time = start_time, end_time
+            target.save(update_fields=["recurrence", "start_time", "end_time"])
+            return [target]
+        extra = {"starts_on": starts_on} if starts_on else {}
+        return [
+            AvailabilityRule.objects.create(
+                partner=partner,
+                recurrence=weekly_ranges.weekly([day]),
+                start_time=start_time,
+                end_time=end_time,
+                **extra,
+            )
+            for day in days
+        ]
+
+
+def remove_rule(partner: Partner, rule_id: int) -> None:
+    """Delete one of the partner's own availability rules. Existing chats are kept."""
+    with transaction.atomic():
+        AvailabilityRule.objects.select_for_update().get(partner=partner, pk=rule_id).delete()
+
+
+def add_time_off(
+    partner: Partner, *, start: datetime, end: datetime, now: datetime, reason: str = ""
+) -> TimeOff:
+    """Record time off (aware datetimes). Invariant: it ends after it starts and after `now`.
+    Chats already booked in that time are not cancelled: the partner sees them and decides."""
+    if end <= start:
+        raise errors.InvalidInput("The end of your time off must be later than its start.")
+    if end <= now:
+        raise errors.InvalidInput("That time is already in the past.")
+    with transaction.atomic():
+        return TimeOff.objects.create(partner=partner, start=start, end=end, reason=reason[:200])
+
+
+def remove_time_off(partner: Partner, time_off_id: int) -> None:
+    """Delete one of the partner's own time-off entries."""
+    with transaction.atomic():
+        TimeOff.objects.select_for_update().get(partner=partner, pk=time_off_id).delete()
+
+
+def pause(partner: Partner) -> Partner:
+    """Stop new bookings for this partner. Existing chats and pending requests are untouched."""
+    return _set_accepting(partner, False)
+
+
+def resume(partner: Partner) -> Partner:
+    """Open this partner's free times to new bookings again."""
+    return _set_accepting(partner, True)
+
+
+def _set_accepting(partner: Partner, accepting: bool) -> Partner:
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(accepting_bookings=accepting)
+    partner.accepting_bookings = accepting
+    return partner
+
+
+def set_limits(partner: Partner, per_day: int | None, per_week: int | None, rest_minutes: int) -> Partner:
+    """Save the partner's wellbeing limits (None = no limit). Invariant: limits are between 1 and
+    MAX_CHATS_LIMIT, a day never allows more than the week, rest is 0 to MAX_REST_MINUTES."""
+    for value in (per_day, per_week):
+        if value is not None and not 1 <= value <= MAX_CHATS_LIMIT:
+            raise errors.InvalidInput(f"Limits must be between 1 and {MAX_CHATS_LIMIT}, or left empty.")
+    if per_day is not None and per_week is not None and per_day > per_week:
+        raise errors.InvalidInput("Chats in a day cannot be more than chats in a week.")
+    if not 0 <= rest_minutes <= MAX_REST_MINUTES:
+        raise errors.InvalidInput(f"Rest after a chat must be between 0 and {MAX_REST_MINUTES} minutes.")
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(
+            max_chats_per_day=per_day, max_chats_per_week=per_week, rest_minutes=rest_minutes
+        )
+    partner.max_chats_per_day, partner.max_chats_per_week = per_day, per_week
+    partner.rest_minutes = rest_minutes
+    return partner
+
+
+# --- Partners' calendars ---
+# The private feed a partner subscribes to (bookings/feeds.py) and their own calendar whose busy
+# times close their slots (bookings/calendar_sync.py). Each function is one transaction; the
+# background read is queued inside it, so it exists exactly when the saved address does.
+
+from .busy_calendar import CalendarFetchError, normalise_calendar_url  # noqa: E402
+from .calendar_sync import sync_partner_calendar  # noqa: E402
+from .errors import InvalidInput  # noqa: E402
+from .partner_calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token  # noqa: E402
+
+MAX_CALENDAR_URL_LENGTH = 2000  # ExternalCalendar.url's column
+
+
+def create_or_rotate_feed(partner: Partner, *, now: datetime) -> str:
+    """Turn the partner's feed on, or give it a new address; returns the new raw token.
+
+    Invariant: a partner has at most one feed and only the sha256 of its token is stored; once
+    this returns, the previous address answers 404. The raw token is returned once, to be shown
+    to the partner, and never stored or logged. Rotating keeps created_at, so which chats the
+    feed carries (and which reach the partner as invites instead) does not change.
+    """
+    token = PartnerFeed.new_token()
+    with transaction.atomic():
+        list(Partner.objects.select_for_update().filter(pk=partner.pk))  # one rotation at a time
+        updated = PartnerFeed.objects.filter(partner_id=partner.pk).update(
+            token_hash=hash_token(token), rotated_at=now
+        )
+        if not updated:
+            PartnerFeed.objects.create(partner_id=partner.pk, token_hash=hash_token(token))
+    return token
+
+
+def disable_feed(partner: Partner) -> None:
+    """Turn the partner's feed off. Invariant: afterwards no address serves this partner's chats,
+    and their later emails carry calendar invites again (feeds.booking_in_partner_feed)."""
+    with transaction.atomic():
+        PartnerFeed.objects.filter(partner_id=partner.pk).delete()
+
+
+def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> ExternalCalendar:
+    """Save the address of the partner's own calendar and queue a first read of it.
+
+    Invariant: only an http(s) address (webcal:// is stored as https://) with a host and no
+    user name or password is saved; a new address drops the busy times read from the old one
+    and starts the staleness clock again; the read is queued (partner id only) in the same
+    transaction. Raises InvalidInput with a plain-English message for an address we cannot use.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise InvalidInput("Please paste the address of your calendar.")
+    if len(url) > MAX_CALENDAR_URL_LENGTH:
+        raise InvalidInput("That address is too long to be a calendar address. Please check it.")
+    try:
+        url = normalise_calendar_url(url)
+    except CalendarFetchError as exc:
+        raise InvalidInput(exc.message) from None
+    with transaction.atomic():
+        calendar = ExternalCalendar.objects.select_for_update().filter(partner_id=partner.pk).first()
+        if calendar is not None and calendar.url == url:
+            # The same address again: keep its busy times and history, but read it now.
+            sync_partner_calendar.enqueue(partner.pk, True)
+            return calendar
+        BusyInterval.objects.filter(partner_id=partner.pk).delete()
+        calendar, _ = ExternalCalendar.objects.update_or_create(
+            partner_id=partner.pk,
+            defaults={
+                "url": url,
+                "saved_at": now,
+                "last_checked_at": None,
+                "last_success_at": None,
+                "error_code": "",
+                "error_message": "",
+            },
+        )
+        sync_partner_calendar.enqueue(partner.pk, True)
+    return calendar
+
+
+def request_calendar_sync(partner: Partner) -> bool:
+    """The partner's "Try again now": queue a read of their calendar (partner id only).
+    Returns False if they have no calendar saved. Invariant: queues at most one task."""
+    with transaction.atomic():
+        if not ExternalCalendar.objects.filter(partner_id=partner.pk).exists():
+            return False
+        sync_partner_calendar.enqueue(partner.pk, True)
+    return True
+
+
+def remove_external_calendar(partner: Partner) -> None:
+    """Forget the partner's own calendar. Invariant: its address and every busy time read from
+    it are deleted together, so their slots follow their rules and time off alone at once."""
+    with transaction.atomic():
+        BusyInterval.objects.filter(partner_id=partner.pk).delete()
+        ExternalCalendar.objects.filter(partner_id=partner.pk).delete()

@@ -1,0 +1,140 @@
+"""Loads what the slot engine needs for a date range, in a fixed number of queries.
+
+Four queries whatever the number of partners, days or past bookings (partners with their own
+calendar's freshness, rules, time off together with busy times from own calendars, bookings near
+the range), plus one for the site's booking settings when no policy is passed.
+History outside the range is never read: only bookings within MARGIN of it can affect caps,
+buffers or rest.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from wagtail.models import Site
+
+from .availability import (
+    BusySpec,
+    OfferSpec,
+    PartnerSpec,
+    Policy,
+    RuleSpec,
+    Slot,
+    Snapshot,
+    TimeOffSpec,
+    compute_slots,
+)
+from .models import AvailabilityRule, Booking, BookingSettings, Offer, Partner, TimeOff
+from .partner_calendars import BusyInterval
+
+# A whole local week either side (the weekly cap counts it) plus a day for zone offsets;
+# buffers and rest are minutes, far inside this.
+MARGIN = timedelta(days=8)
+
+
+def policy_from_settings(booking_settings: BookingSettings) -> Policy:
+    return Policy(
+        notice=booking_settings.notice,
+        horizon=booking_settings.horizon,
+        step=timedelta(minutes=max(1, booking_settings.slot_step_minutes)),
+    )
+
+
+def policy_for_site(site: Site | None = None) -> Policy:
+    """The booking policy of `site`, or of the default site (one query, two without a site)."""
+    if site is None:
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    if site is None:  # a bare database with no site yet: the model's defaults
+        return policy_from_settings(BookingSettings())
+    return policy_from_settings(BookingSettings.for_site(site))
+
+
+def partner_spec(partner: Partner) -> PartnerSpec:
+    # calendar_ok_since is annotated by load_snapshot: the last good read of the partner's own
+    # calendar, or when its address was saved if it has never been read (None: no calendar).
+    ok_since = getattr(partner, "calendar_ok_since", None)
+    stale_after = timedelta(hours=settings.BUSY_CALENDAR_STALE_AFTER_HOURS)
+    return PartnerSpec(
+        id=partner.pk,
+        time_zone=partner.time_zone,
+        accepting=partner.is_bookable,
+        max_per_day=partner.max_chats_per_day,
+        max_per_week=partner.max_chats_per_week,
+        rest=timedelta(minutes=partner.rest_minutes),
+        calendar_fresh_until=None if ok_since is None else ok_since + stale_after,
+    )
+
+
+def offer_spec(offer: Offer, partner_ids) -> OfferSpec:
+    return OfferSpec(
+        id=offer.pk,
+        duration=offer.duration,
+        buffer_before=timedelta(minutes=offer.buffer_before_minutes),
+        buffer_after=timedelta(minutes=offer.buffer_after_minutes),
+        partner_ids=frozenset(partner_ids) if offer.active else frozenset(),
+    )
+
+
+def load_snapshot(
+    offer: Offer,
+    range_start: datetime,
+    range_end: datetime,
+    *,
+    partner_ids=None,
+    exclude_booking_id: int | None = None,
+) -> tuple[OfferSpec, Snapshot]:
+    """Partners offering `offer` (optionally only `partner_ids`) and everything about them.
+
+    `exclude_booking_id` leaves one booking out, so a reschedule can move into its own time.
+    """
+    partners_qs = Partner.objects.filter(offers=offer, active=True, accepting_bookings=True)
+    if partner_ids is not None:
+        partners_qs = partners_qs.filter(pk__in=list(partner_ids))
+    # The own calendar's freshness comes in the same query (a LEFT JOIN on a one-to-one).
+    partners_qs = partners_qs.annotate(
+        calendar_ok_since=Coalesce(F("external_calendar__last_success_at"), F("external_calendar__saved_at"))
+    )
+    partners = [partner_spec(p) for p in partners_qs.order_by("pk")]
+    ids = [p.id for p in partners]
+    low, high = range_start - MARGIN, range_end + MARGIN
+
+    rules = tuple(
+        RuleSpec(r.partner_id, r.recurrence, r.start_time, r.end_time, r.starts_on)
+        for r in AvailabilityRule.objects.filter(partner_id__in=ids)
+    )
+    # Busy times from partners' own calendars block exactly like time off: one UNION ALL query.
+    columns = ("partner_id", "start", "end")
+    own_time_off = TimeOff.objects.filter(partner_id__in=ids, end__gt=low, start__lt=high)
+    busy = BusyInterval.objects.filter(partner_id__in=ids, end__gt=low, start__lt=high)
+    time_off = tuple(
+        TimeOffSpec(*row)
+        for row in own_time_off.order_by()
+        .values_list(*columns)
+        .union(busy.order_by().values_list(*columns), all=True)
+    )
+    bookings_qs = Booking.objects.blocking().filter(partner_id__in=ids).overlapping(low, high)
+    if exclude_booking_id is not None:
+        bookings_qs = bookings_qs.exclude(pk=exclude_booking_id)
+    bookings = tuple(
+        BusySpec(*row)
+        for row in bookings_qs.values_list("partner_id", "start", "end", "blocked_start", "blocked_end")
+    )
+    snapshot = Snapshot(partners=tuple(partners), rules=rules, time_off=time_off, bookings=bookings)
+    return offer_spec(offer, ids), snapshot
+
+
+def available_slots(
+    offer: Offer,
+    range_start: datetime,
+    range_end: datetime,
+    now: datetime,
+    *,
+    policy: Policy | None = None,
+    partner: Partner | None = None,
+) -> list[Slot]:
+    """Bookable slots for `offer` starting in [range_start, range_end); one partner or anyone."""
+    policy = policy or policy_for_site()
+    partner_ids = None if partner is None else [partner.pk]
+    spec, snapshot = load_snapshot(offer, range_start, range_end, partner_ids=partner_ids)
+    return compute_slots(snapshot, spec, policy, range_start, range_end, now)

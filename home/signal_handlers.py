@@ -1,0 +1,33 @@
+"""Keep home.site_cache honest: clear a cached copy whenever something it shows may change."""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from . import site_cache
+from .site_settings import FooterLink, NavigationLink, SiteChrome
+from .snippets import LadderRung
+
+
+def page_deleted(sender, instance, **kwargs):
+    if isinstance(instance, Page):
+        site_cache.clear_chrome()
+
+
+def register():
+    # Anything that changes a page's URL or whether it is live can change a navigation link.
+    page_published.connect(site_cache.clear_chrome, dispatch_uid="home-chrome-published")
+    page_unpublished.connect(site_cache.clear_chrome, dispatch_uid="home-chrome-unpublished")
+    post_page_move.connect(site_cache.clear_chrome, dispatch_uid="home-chrome-moved")
+    post_delete.connect(page_deleted, dispatch_uid="home-chrome-page-deleted")
+    post_save.connect(site_cache.clear_chrome, sender=Site, dispatch_uid="home-chrome-site-saved")
+    post_delete.connect(site_cache.clear_chrome, sender=Site, dispatch_uid="home-chrome-site-deleted")
+    # The setting saves itself, then each link: clearing on every one leaves the last clear after
+    # the last write.
+    for model in (SiteChrome, NavigationLink, FooterLink):
+        name = model._meta.model_name
+        post_save.connect(site_cache.clear_chrome, sender=model, dispatch_uid=f"home-chrome-{name}-saved")
+        post_delete.connect(site_cache.clear_chrome, sender=model, dispatch_uid=f"home-chrome-{name}-deleted")
+    # Reordering in the admin saves the moved rung last, so post_save covers it too.
+    post_save.connect(site_cache.clear_ladder, sender=LadderRung, dispatch_uid="home-ladder-saved")
+    post_delete.connect(site_cache.clear_ladder, sender=LadderRung, dispatch_uid="home-ladder-deleted")

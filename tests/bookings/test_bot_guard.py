@@ -1,0 +1,99 @@
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory, override_settings
+
+from bookings import bot_guard
+
+NOW = 1_800_000_000.0
+
+
+def test_honeypot_filled_is_refused():
+    data = {"website": "http://spam.example", "form_stamp": bot_guard.issue_stamp(NOW - 60)}
+    assert bot_guard.check_submission(data, now_ts=NOW) == bot_guard.Verdict(False, "honeypot")
+
+
+def test_a_person_at_normal_speed_passes():
+    data = {"website": "", "form_stamp": bot_guard.issue_stamp(NOW - 45)}
+    assert bot_guard.check_submission(data, now_ts=NOW).ok
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        ("", "stamp"),
+        ("1800000000.0", "stamp"),
+        (bot_guard.issue_stamp(NOW - 60)[:-2] + "xx", "stamp"),
+        (bot_guard.issue_stamp(NOW - 0.5), "too-fast"),
+        (bot_guard.issue_stamp(NOW - 7 * 3600), "expired"),
+    ],
+)
+def test_forged_replayed_or_too_fast_stamps_are_refused(stamp, reason):
+    assert bot_guard.check_submission({"form_stamp": stamp}, now_ts=NOW) == bot_guard.Verdict(False, reason)
+
+
+def test_rate_limit_allows_up_to_the_limit_per_window(settings):
+    scope = f"test-{uuid.uuid4()}"
+    results = [
+        bot_guard.within_rate_limit(scope, "10.0.0.1", now_ts=NOW, limit=3, window_seconds=60) for _ in range(5)
+    ]
+    assert results == [True, True, True, False, False]
+    # Another client is unaffected, and so is the same client in the next window.
+    assert bot_guard.within_rate_limit(scope, "10.0.0.2", now_ts=NOW, limit=3, window_seconds=60)
+    assert bot_guard.within_rate_limit(scope, "10.0.0.1", now_ts=NOW + 60, limit=3, window_seconds=60)
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_client_key_uses_the_address_the_trusted_proxy_saw():
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="10.0.0.5")
+    assert bot_guard.client_key(request) == "203.0.113.9"
+
+
+def test_client_key_ignores_forwarded_header_without_trusted_proxies():
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4", REMOTE_ADDR="10.0.0.5")
+    assert bot_guard.client_key(request) == "10.0.0.5"
+
+
+COUNT_SCRIPT = """
+import os, sys, django
+django.setup()
+from bookings.bot_guard import within_rate_limit
+allowed = sum(within_rate_limit(sys.argv[1], "198.51.100.7", now_ts=1.8e9, limit=25, window_seconds=600)
+              for _ in range(20))
+print(allowed)
+"""
+
+
+def _redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs Redis on 127.0.0.1:6379 (CI starts it)")
+def test_rate_limit_holds_across_worker_processes_with_a_shared_cache():
+    """Four separate processes, 20 attempts each, limit 25: exactly 25 allowed in all."""
+    scope = f"xproc-{uuid.uuid4()}"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "PATH": "/usr/bin:/bin",
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNT_SCRIPT, scope],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    allowed = [int(p.communicate(timeout=60)[0].strip()) for p in procs]
+    assert sum(allowed) == 25, allowed

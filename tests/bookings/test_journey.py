@@ -1,0 +1,449 @@
+"""The booking journey through Django's test client: steps, errors, races, bots, query budgets."""
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.models import Site
+
+from bookings import bot_guard, demo
+from bookings.models import Booking, BookingSettings, BookingStatus, Offer, Partner
+from bookings.pages import BookingPage
+from bookings.slot_display import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
+from bookings.slots import available_slots
+from tests.home.factories import HomePageFactory, LadderRungFactory
+
+from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
+
+QUERY_BUDGET = 12
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    # The rate limit and the ladder live in the cache; every test starts cold.
+    settings.BOOKING_MIN_FILL_SECONDS = 0
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def booking_page(db):
+    """A booking page under a real HomePage, as on the live site, with the site's settings row."""
+    placeholder = Site.objects.get(is_default_site=True).root_page
+    root = HomePageFactory(parent=placeholder.get_parent(), slug="site-home")
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = root
+    site.save()
+    placeholder.delete()
+    BookingSettings.for_site(site)
+    page = BookingPage(
+        title="Book a chat",
+        slug="book",
+        intro="<p>Talk to someone who has been there.</p>",
+        what_happens_next="<p>We will email you the details.</p>",
+        privacy_notice_url="https://example.org/privacy",
+    )
+    root.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def partner(db):
+    partner = PartnerFactory(display_name="Robin Example")
+    AvailabilityRuleFactory(partner=partner)  # every day 09:00-17:00 UK time
+    return partner
+
+
+@pytest.fixture
+def offer(partner):
+    return OfferFactory(title="Thinking-partner chat", partners=[partner], offers_phone=True)
+
+
+@pytest.fixture
+def rungs(db):
+    return [LadderRungFactory(name=name) for name in ("Informing", "Consultation", "Co-production")]
+
+
+def first_slot(offer, partner=None, *, index=0):
+    now = timezone.now()
+    slots = available_slots(offer, now, now + timedelta(days=14), now, partner=partner)
+    return slots[index].start
+
+
+def step(page, name, **params):
+    return page.url + page.reverse_subpage(name) + ("?" + urlencode(params) if params else "")
+
+
+def answers(rungs=(), **overrides):
+    data = {
+        "name": "Alex Example",
+        "email": "alex@example.org",
+        "organisation": "Example NHS Trust",
+        "role": "Ward manager",
+        "project_description": "Redesigning discharge planning with the people it affects.",
+        "format": "video",
+        "access_needs": "",
+        "privacy": "on",
+        bot_guard.HONEYPOT_FIELD: "",
+        "form_stamp": bot_guard.issue_stamp(time.time()),
+    }
+    if rungs:
+        data["ladder_rung"] = str(rungs[-1].pk)
+    data.update(overrides)
+    return data
+
+
+def submit_details(client, page, offer, start, partner=None, rungs=(), tz="Europe/London", **overrides):
+    choice = {
+        "offer": offer.pk,
+        "partner": partner.pk if partner else "any",
+        "tz": tz,
+        "start": iso_utc(start),
+    }
+    return client.post(step(page, "details"), {**choice, **answers(rungs, **overrides)})
+
+
+def param(url: str, name: str) -> str:
+    return parse_qs(urlsplit(url).query)[name][0]
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+def links(html: str, fragment: str) -> list[str]:
+    return [unescape(href) for href in re.findall(rf'href="([^"]*{re.escape(fragment)}[^"]*)"', html)]
+
+
+# --- Steps 1-4 render, within the query budget --------------------------------------------
+
+
+def test_each_step_renders_within_the_query_budget(
+    client, booking_page, offer, partner, rungs, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        first = client.get(booking_page.url)
+    assert first.status_code == 200
+    assert "Talk to someone who has been there." in body(first)
+    [partner_link] = links(body(first), "partner/?")
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        second = client.get(partner_link)
+    assert "Whoever is free" in body(second)
+    assert "Robin Example" in body(second)
+    time_links = links(body(second), "time/?")
+    assert len(time_links) == 2  # whoever is free, and Robin
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        third = client.get(time_links[1])
+    html = body(third)
+    assert "Times shown in UK time (Europe/London)." in html
+    detail_links = links(html, "details/?")
+    assert detail_links, "no times offered"
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        fourth = client.get(detail_links[0])
+    html = body(fourth)
+    assert fourth.status_code == 200
+    assert 'name="website"' in html and 'tabindex="-1"' in html and 'autocomplete="off"' in html
+    assert "Leave this field empty" in html
+    assert "Co-production" in html and "What Co-production looks like in practice." in html
+    assert 'href="https://example.org/privacy"' in html
+
+
+def _time_step_queries(client, page, offer) -> int:
+    url = step(page, "time", offer=offer.pk, partner="any", tz="Europe/London")
+    client.get(url)  # warm the shared cache (navigation, site root paths), as on a live site
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_time_step_query_count_does_not_grow_with_partners_or_bookings(client, booking_page, offer, partner):
+    small = _time_step_queries(client, booking_page, offer)
+    start = first_slot(offer)
+    for n in range(6):
+        other = PartnerFactory()
+        AvailabilityRuleFactory(partner=other)
+        offer.partners.add(other)
+        for day in range(5):
+            BookingFactory(partner=other, offer=offer, start=start + timedelta(days=day, hours=n % 3))
+    cache.clear()
+    large = _time_step_queries(client, booking_page, offer)
+    assert small == large
+    assert large <= QUERY_BUDGET
+
+
+def test_times_are_shown_in_the_chosen_zone_and_labelled(client, booking_page, offer, partner):
+    start = first_slot(offer, partner)
+    response = client.get(step(booking_page, "time", offer=offer.pk, partner=partner.pk, tz="Asia/Kolkata"))
+    html = body(response)
+    assert "Times shown in Asia/Kolkata." in html
+    assert '<option value="Asia/Kolkata" selected>' in html
+    local = start.astimezone(ZoneInfo("Asia/Kolkata"))  # India is 5h30 ahead of UTC all year
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    expected = f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    assert f">{expected}<span" in html
+    assert iso_utc(start) in [param(link, "start") for link in links(html, "details/?")]
+
+
+def test_time_labels_follow_the_zone_and_summer_time():
+    summer = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    winter = datetime(2026, 12, 1, 9, 15, tzinfo=UTC)
+    assert format_time(summer, "Europe/London") == "9am"  # British Summer Time
+    assert format_time(winter, "Europe/London") == "9:15am"
+    assert format_time(summer, "Asia/Kolkata") == "1:30pm"
+    assert format_moment(winter, "America/New_York") == "Tuesday 1 December 2026 at 4:15am"
+    assert zone_label("Europe/London") == "UK time (Europe/London)"
+    assert resolve_zone("Mars/Olympus") == ("Europe/London", True)
+    assert resolve_zone("GB") == ("Europe/London", True)  # legacy aliases are not offered
+    assert parse_iso_utc("2026-06-02T08:00:00Z") == summer
+    assert parse_iso_utc("2026-06-02T08:00:00") is None  # no zone: ambiguous, refused
+    assert parse_iso_utc("<script>") is None
+
+
+def test_unknown_ids_give_404_and_a_strange_zone_falls_back_to_uk_time(client, booking_page, offer, partner):
+    for params in (
+        {"offer": 9999},
+        {"offer": "abc"},
+        {"offer": offer.pk, "partner": 9999},
+        {"offer": offer.pk, "partner": "x;drop"},
+    ):
+        assert client.get(step(booking_page, "time", **params)).status_code == 404, params
+    assert client.get(step(booking_page, "partner", offer="nope")).status_code == 404
+
+    strange = client.get(step(booking_page, "time", offer=offer.pk, partner="any", tz="Mars/Olympus"))
+    assert strange.status_code == 200
+    assert "We did not recognise that time zone" in body(strange)
+    assert "Times shown in UK time (Europe/London)." in body(strange)
+
+    no_start = client.get(step(booking_page, "details", offer=offer.pk, partner="any", start="yesterday"))
+    assert no_start.status_code == 302 and "/time/" in no_start["Location"]
+
+
+# --- Step 4 errors ------------------------------------------------------------------------
+
+
+def test_validation_errors_follow_the_govuk_pattern_and_keep_input(
+    client, booking_page, offer, partner, rungs
+):
+    start = first_slot(offer, partner)
+    response = submit_details(
+        client, booking_page, offer, start, partner, rungs, name="", email="not-an-email", privacy=""
+    )
+    html = body(response)
+    assert response.status_code == 400
+    assert re.search(r"<title>Error: ", html)
+    assert 'role="alert"' in html and "There is a problem" in html
+    assert '<a href="#id_name">Enter your full name</a>' in html
+    assert '<a href="#id_email">Enter an email address in the correct format' in html
+    assert '<a href="#id_privacy">Confirm that you have read the privacy notice</a>' in html
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_email-hint id_email-error"' in html
+    assert 'value="not-an-email"' in html  # input kept
+    assert 'value="Example NHS Trust"' in html
+    assert "Redesigning discharge planning" in html
+    assert Booking.objects.count() == 0
+
+
+def test_missing_ladder_answer_links_to_the_first_radio(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    response = submit_details(client, booking_page, offer, start, partner, rungs, ladder_rung="")
+    assert '<a href="#id_ladder_rung_0">Select where your project sits on the ladder</a>' in body(response)
+    assert 'id="id_ladder_rung_0"' in body(response)
+
+
+# --- Steps 5 and 6 -----------------------------------------------------------------------
+
+
+def test_happy_path_creates_one_booking_and_shows_confirmation(
+    client, booking_page, offer, partner, rungs, django_assert_max_num_queries
+):
+    start = first_slot(offer, partner)
+    response = submit_details(client, booking_page, offer, start, partner, rungs, tz="Europe/Paris")
+    assert response.status_code == 302
+    assert response["Location"].endswith("/check/")
+    assert "alex@example.org" not in response["Location"]
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        check = client.get(response["Location"])
+    html = body(check)
+    assert "Check your answers" in html and "Alex Example" in html and "Co-production" in html
+    assert "Confirm booking" in html
+    assert len(re.findall(r">Change<span", html)) >= 9
+    assert check["Cache-Control"] == "no-store"
+
+    placed = client.post(response["Location"])
+    assert placed.status_code == 302 and "/done/" in placed["Location"]
+    booking = Booking.objects.get()
+    assert booking.start == start and booking.partner == partner
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.booker_time_zone == "Europe/Paris"
+    assert booking.ladder_rung == rungs[-1]
+    assert client.session[f"bookings.draft.{booking_page.pk}"] == {
+        "placed": booking.public_id.hex,
+        "key": booking.idempotency_key,
+    }
+
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        done = client.get(placed["Location"])
+    html = body(done)
+    assert done.status_code == 200
+    assert "Booking confirmed" in html and "We will email you the details." in html
+    assert "Europe/Paris" in html
+    assert "Redesigning discharge planning" not in html  # no project notes on the confirmation
+
+
+def test_confirmation_is_only_for_the_session_that_booked(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    submit_details(client, booking_page, offer, start, partner, rungs)
+    done_url = client.post(step(booking_page, "check"))["Location"]
+    assert Client().get(done_url).status_code == 404
+    other = step(booking_page, "check").replace("check/", f"done/{'0' * 32}/")
+    assert client.get(other).status_code == 404
+
+
+def test_double_submit_makes_one_booking(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    submit_details(client, booking_page, offer, start, partner, rungs)
+    key = f"bookings.draft.{booking_page.pk}"
+    draft = client.session[key]
+
+    first = client.post(step(booking_page, "check"))
+    again = client.post(step(booking_page, "check"))  # the browser resends the same form
+    assert again["Location"] == first["Location"]
+
+    # A twin request that raced the first and still carried the answers in its session.
+    session = client.session
+    session[key] = draft
+    session.save()
+    twin = client.post(step(booking_page, "check"))
+    assert twin["Location"] == first["Location"]
+    assert Booking.objects.count() == 1
+
+
+def test_change_link_returns_to_a_prefilled_form(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    submit_details(client, booking_page, offer, start, partner, rungs)
+    response = client.get(step(booking_page, "details"))
+    html = body(response)
+    assert 'value="Alex Example"' in html
+    assert "checked" in html
+    assert 'value="Ward manager"' in html
+
+
+def test_taken_slot_offers_nearest_times_and_keeps_answers(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    submit_details(client, booking_page, offer, start, partner, rungs)
+    BookingFactory(partner=partner, offer=offer, start=start)  # someone else got there first
+
+    response = client.post(step(booking_page, "check"))
+    html = body(response)
+    assert response.status_code == 409
+    assert "that time has just been taken" in html
+    alternatives = re.findall(r'name="start" value="([^"]+)"', html)
+    assert 1 <= len(alternatives) <= 6
+    assert iso_utc(start) not in alternatives
+    assert Booking.objects.count() == 1
+
+    moved = client.post(step(booking_page, "retime"), {"start": alternatives[0]})
+    assert moved.status_code == 302 and moved["Location"].endswith("/check/")
+    assert "Alex Example" in body(client.get(moved["Location"]))
+    placed = client.post(moved["Location"])
+    assert placed.status_code == 302
+    mine = Booking.objects.get(booker_email="alex@example.org")
+    assert iso_utc(mine.start) == alternatives[0]
+
+
+def test_offer_needing_acceptance_says_request_sent(client, booking_page, partner, rungs):
+    offer = OfferFactory(title="Planning session", partners=[partner], requires_acceptance=True)
+    start = first_slot(offer, partner)
+    submit_details(client, booking_page, offer, start, None, rungs)
+    assert "Send booking request" in body(client.get(step(booking_page, "check")))
+    done = client.get(client.post(step(booking_page, "check"))["Location"])
+    assert "Request sent" in body(done)
+    assert Booking.objects.get().status == BookingStatus.PENDING
+
+
+def test_invalid_booking_shows_a_clear_message(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    submit_details(client, booking_page, offer, start, partner, rungs, format="phone")
+    offer.offers_phone = False
+    offer.save()
+    response = client.post(step(booking_page, "check"))
+    assert response.status_code == 400
+    assert "not offered in that format" in body(response)
+    assert Booking.objects.count() == 0
+
+
+# --- Bots -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {bot_guard.HONEYPOT_FIELD: "http://spam.example"},
+        {"form_stamp": "forged"},
+        {"form_stamp": ""},
+    ],
+    ids=["honeypot", "forged-stamp", "no-stamp"],
+)
+def test_bot_submissions_create_nothing(client, booking_page, offer, partner, rungs, overrides):
+    start = first_slot(offer, partner)
+    response = submit_details(client, booking_page, offer, start, partner, rungs, **overrides)
+    assert response.status_code == 400
+    assert "we could not accept the form" in body(response)
+    assert f"bookings.draft.{booking_page.pk}" not in client.session
+    assert client.post(step(booking_page, "check")).status_code == 302  # nothing to book: back to step 1
+    assert Booking.objects.count() == 0
+
+
+def test_too_fast_submission_is_refused(client, booking_page, offer, partner, rungs, settings):
+    settings.BOOKING_MIN_FILL_SECONDS = 3
+    start = first_slot(offer, partner)
+    response = submit_details(client, booking_page, offer, start, partner, rungs)
+    assert response.status_code == 400
+    assert f"bookings.draft.{booking_page.pk}" not in client.session
+    shown_earlier = bot_guard.issue_stamp(time.time() - 10)
+    ok = submit_details(client, booking_page, offer, start, partner, rungs, form_stamp=shown_earlier)
+    assert ok.status_code == 302
+    # Someone who already passed once and comes back to change one answer may be quick.
+    again = submit_details(client, booking_page, offer, start, partner, rungs, name="Alex Changed")
+    assert again.status_code == 302
+    assert client.session[f"bookings.draft.{booking_page.pk}"]["answers"]["name"] == "Alex Changed"
+
+
+def test_rate_limit_holds_and_creates_nothing_more(client, booking_page, offer, partner, rungs, settings):
+    settings.BOOKING_RATE_LIMIT = 1
+    submit_details(client, booking_page, offer, first_slot(offer, partner), partner, rungs)
+    assert client.post(step(booking_page, "check")).status_code == 302
+    submit_details(client, booking_page, offer, first_slot(offer, partner, index=8), partner, rungs)
+    refused = client.post(step(booking_page, "check"))
+    assert refused.status_code == 429
+    assert "too many attempts" in body(refused)
+    assert Booking.objects.count() == 1
+
+
+def test_demo_content_is_idempotent_and_bookable(client, booking_page, django_assert_max_num_queries):
+    parent = booking_page.get_parent()
+    page = demo.build(parent)
+    assert demo.build(parent).pk == page.pk
+    assert (Partner.objects.count(), Offer.objects.count(), BookingPage.objects.count()) == (3, 2, 2)
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        response = client.get(page.url)
+    assert response.status_code == 200
+    offer = Offer.objects.get(requires_acceptance=False)
+    now = timezone.now()
+    assert available_slots(offer, now, now + timedelta(days=14), now)  # weekday rules give times

@@ -1,0 +1,126 @@
+"""The loader: a fixed number of queries, and rules that survive a database round trip."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bookings.models import AvailabilityRule, BookingSettings, BookingStatus
+from bookings.slots import available_slots, load_snapshot, policy_for_site
+
+from .conftest import NOW
+from .factories import (
+    AvailabilityRuleFactory,
+    BookingFactory,
+    OfferFactory,
+    PartnerFactory,
+    TimeOffFactory,
+    weekly,
+)
+
+LONDON = ZoneInfo("Europe/London")
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "monday",
+    [
+        date(2026, 3, 23),
+        date(2026, 3, 30),
+        date(2026, 10, 19),
+        date(2026, 10, 26),
+        date(2027, 3, 22),
+        date(2027, 3, 29),
+        date(2027, 10, 25),
+        date(2027, 11, 1),
+    ],
+)
+def test_rule_read_back_from_the_database_keeps_london_wall_time(monday, policy):
+    partner = PartnerFactory()
+    AvailabilityRule.objects.create(
+        partner=partner,
+        recurrence=weekly(0),
+        start_time=time(10),
+        end_time=time(12),
+        starts_on=date(2026, 1, 5),
+    )
+    offer = OfferFactory(partners=[partner])
+    start = datetime.combine(monday, time(), LONDON)
+    slots = available_slots(offer, start, start + timedelta(days=1), start - timedelta(days=7), policy=policy)
+    assert [s.start.astimezone(LONDON).time() for s in slots] == [
+        time(10),
+        time(10, 30),
+        time(11),
+        time(11, 30),
+    ]
+    assert slots[0].start == datetime.combine(monday, time(10), LONDON)
+
+
+def test_stored_exclusion_date_is_skipped(policy):
+    partner = PartnerFactory()
+    rec = weekly(0)
+    rec.exdates.append(datetime(2026, 6, 7, 23, tzinfo=UTC))  # what the widget stores for 8 June
+    AvailabilityRuleFactory(partner=partner, recurrence=rec)
+    offer = OfferFactory(partners=[partner])
+    slots = available_slots(
+        offer, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 16, tzinfo=UTC), NOW, policy=policy
+    )
+    assert sorted({s.start.date() for s in slots}) == [date(2026, 6, 1), date(2026, 6, 15)]
+
+
+def _populate(partners, past_bookings):
+    people = [PartnerFactory() for _ in range(partners)]
+    for p in people:
+        AvailabilityRuleFactory(partner=p)
+        TimeOffFactory(partner=p)
+    offer = OfferFactory(partners=people)
+    for i in range(past_bookings):
+        BookingFactory(partner=people[i % partners], offer=offer, start=NOW - timedelta(days=30 + i))
+    BookingFactory(partner=people[0], offer=offer, start=datetime(2026, 6, 1, 10, tzinfo=UTC))
+    BookingFactory(
+        partner=people[0],
+        offer=offer,
+        start=datetime(2026, 6, 1, 12, tzinfo=UTC),
+        status=BookingStatus.CANCELLED,
+    )
+    return offer
+
+
+@pytest.mark.parametrize(("partners", "weeks", "past"), [(1, 1, 0), (6, 8, 40)])
+def test_query_count_does_not_grow_with_partners_days_or_history(
+    partners, weeks, past, policy, django_assert_num_queries
+):
+    offer = _populate(partners, past)
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    with django_assert_num_queries(4):
+        slots = available_slots(offer, start, start + timedelta(weeks=weeks), NOW, policy=policy)
+    assert slots
+
+
+def test_snapshot_holds_only_blocking_bookings_near_the_range():
+    offer = _populate(2, 5)
+    _spec, snap = load_snapshot(offer, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 2, tzinfo=UTC))
+    assert [b.start for b in snap.bookings] == [datetime(2026, 6, 1, 10, tzinfo=UTC)]
+
+
+def test_paused_and_inactive_partners_are_not_loaded(policy):
+    offer = _populate(2, 0)
+    partner = offer.partners.order_by("pk").first()
+    partner.accepting_bookings = False
+    partner.save()
+    _spec, snap = load_snapshot(offer, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 2, tzinfo=UTC))
+    assert partner.pk not in {p.id for p in snap.partners}
+
+
+def test_policy_comes_from_the_site_setting(django_assert_max_num_queries):
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    BookingSettings.objects.create(site=site, minimum_notice_hours=3, horizon_days=10, slot_step_minutes=20)
+    with django_assert_max_num_queries(2):
+        policy = policy_for_site()
+    assert (policy.notice, policy.horizon, policy.step) == (
+        timedelta(hours=3),
+        timedelta(days=10),
+        timedelta(minutes=20),
+    )

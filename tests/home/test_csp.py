@@ -1,0 +1,41 @@
+"""Public pages work under `script-src 'self'; style-src 'self'`: no inline code or styles."""
+
+import re
+
+import pytest
+
+PAGES = ["/", "/for-professionals/", "/search/?query=co-production", "/no-such-page/"]
+
+
+def assert_no_inline_code(html: str):
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag, f"inline script: {tag}"
+    assert not re.search(r"<script\b[^>]*>\s*[^<\s]", html), "script element with a body"
+    assert "<style" not in html
+    assert not re.search(r"\sstyle\s*=", html), "inline style attribute"
+    assert not re.search(r"\son[a-z]+\s*=", html), "inline event handler"
+    assert "javascript:" not in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_public_pages_have_no_inline_scripts_or_styles(demo, client, url):
+    response = client.get(url)
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert_no_inline_code(response.content.decode())
+
+
+def test_pages_load_nothing_from_other_sites(demo, client):
+    for url in PAGES:
+        html = client.get(url).content.decode()
+        assets = re.findall(r'<(?:script|link|img|iframe)\b[^>]*(?:src|href)="([^"]+)"', html)
+        assert assets, url
+        assert all(a.startswith("/") for a in assets), (url, assets)
+
+
+def test_500_page_has_no_inline_code():
+    from django.test import RequestFactory
+
+    from home.views import server_error
+
+    assert_no_inline_code(server_error(RequestFactory().get("/")).content.decode())

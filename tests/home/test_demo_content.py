@@ -1,0 +1,89 @@
+import importlib.util
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from wagtail.models import Page, Revision, Site
+
+from home.models import ContentPage, HomePage, LadderRung, Testimonial
+
+
+def model_counts():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_load_demo_content_twice_changes_nothing(db):
+    call_command("load_demo_content", verbosity=0)
+    first = model_counts()
+    call_command("load_demo_content", verbosity=0)
+    assert model_counts() == first
+    assert first["home.HomePage"] == 1
+    assert first["home.LadderRung"] == 7
+    assert first["home.Testimonial"] == 4
+
+
+def test_demo_builds_the_site(demo, client):
+    home = HomePage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == home.pk
+    assert not Page.objects.filter(title__startswith="Welcome to your new Wagtail site").exists()
+    page = ContentPage.objects.get(slug="for-professionals")
+    assert page.live and page.get_parent().pk == home.pk
+    assert Revision.objects.filter(object_id=str(page.pk)).exists()
+    assert [r.name for r in LadderRung.objects.all()] == [
+        "Coercion",
+        "Educating",
+        "Informing",
+        "Consultation",
+        "Engagement",
+        "Co-design",
+        "Co-production",
+    ]
+    # Fictional people, attributed by role only, all with consent recorded.
+    assert all(t.is_published and t.consent_given_on and not t.name for t in Testimonial.objects.all())
+    block_types = [block.block_type for block in page.body]
+    for expected in ("ladder", "video", "resource_list", "testimonials"):
+        assert expected in block_types
+
+
+def test_demo_prints_the_editor_login(db, capsys, monkeypatch):
+    monkeypatch.setenv("DEMO_EDITOR_PASSWORD", "a-test-password-123")
+    call_command("load_demo_content")
+    out = capsys.readouterr().out
+    assert "http://testserver/admin/" in out
+    assert "editor" in out
+    assert "a-test-password-123" in out
+
+
+def test_demo_editor_can_edit_but_is_not_a_superuser(demo, client):
+    from django.contrib.auth import get_user_model
+
+    editor = get_user_model().objects.get(username="editor")
+    assert not editor.is_superuser
+    assert editor.groups.filter(name="Editors").exists()
+    assert client.login(username="editor", password="coproduction-demo-2026")
+    page = ContentPage.objects.get(slug="for-professionals")
+    for url in (
+        "/admin/",
+        f"/admin/pages/{page.pk}/edit/",
+        "/admin/snippets/home/testimonial/",
+        "/admin/snippets/home/ladderrung/",
+        f"/admin/settings/home/sitechrome/{Site.objects.get(is_default_site=True).pk}/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert editor.has_perm("home.change_testimonial")
+
+
+def test_demo_content_is_searchable(demo, client):
+    results = Page.objects.live().search("co-production")
+    assert "For professionals" in [p.title for p in results]
+
+
+def test_missing_resources_demo_is_a_clear_error(db, monkeypatch):
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "resources.demo" else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(CommandError, match="resources/demo.py is missing"):
+        call_command("load_demo_content", verbosity=0)
