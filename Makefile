@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo worker lint bench clean
+.PHONY: run test install migrate demo worker scheduler lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,15 @@ run: demo
 	@echo "  Emails the worker sends are written to var/mail/"
 	@echo ""
 	@$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & \
-	  WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  WORKER=$$!; $(BIN)/python manage.py run_scheduler --interval 30 & \
+	  SCHEDULER=$$!; trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
 	$(BIN)/python manage.py db_worker --queue-name '*'
+
+scheduler: install
+	$(BIN)/python manage.py run_scheduler
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -14,8 +14,8 @@ server accepted a message but before "sent" was recorded sends it again once the
 the row back. Both copies carry the same Message-ID, derived from the row (docs/operations.md).
 
 Nothing personal is stored about failures: `last_error` is an exception class and SMTP code,
-never the server's text (which often quotes the address). Exceptions never escape the task,
-because django-tasks-db would store their traceback.
+never the server's text (which often quotes the address). Mail exceptions never escape the
+task, because django-tasks-db would store their traceback.
 """
 
 from __future__ import annotations
@@ -100,7 +100,12 @@ def why_obsolete(notification: EmailNotification, now: datetime) -> str:
 
 
 def deliver(notification_id: int, *, schedule: Schedule, now: Callable[[], datetime] | None = None) -> str:
-    """Send one outbox row if it is still due and wanted; record the outcome. Never raises."""
+    """Send one outbox row if it is still due and wanted; record the outcome.
+
+    Mail errors never escape (their text can quote addresses). A database error does: the task
+    is then marked failed with a traceback free of personal data, and the sweeper re-queues the
+    row, which is still waiting (or "sending", handed back after EMAIL_SENDING_STUCK_SECONDS).
+    """
     now = now or timezone.now  # looked up per call, so tests can replace the clock
     claimed = _claim(notification_id, now(), schedule)
     if not isinstance(claimed, EmailNotification):

@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from . import ical
+from .feeds import booking_in_partner_feed
 from .manage_links import make_token
 from .models import DEFAULT_TIME_ZONE, ICAL_DOMAIN, Booking, EmailNotification, Recipient
 from .slot_display import format_day, format_time, local, resolve_zone, zone_label
@@ -63,9 +64,11 @@ class Times:
 
 
 def partner_email(booking: Booking) -> str:
-    """The partner's address: their linked user account's email, if any."""
-    user = booking.partner.user
-    return (user.email or "") if user is not None else ""
+    """The partner's address: their own contact email, else their linked account's, if any."""
+    partner = booking.partner
+    if partner.email:
+        return partner.email
+    return (partner.user.email or "") if partner.user is not None else ""
 
 
 def recipient_address(notification: EmailNotification) -> str:
@@ -80,7 +83,7 @@ def manage_url(booking: Booking) -> str:
     token = make_token(booking)
     try:
         path = reverse("bookings:manage", args=[token])
-    except NoReverseMatch:  # until bookings/urls.py is wired in
+    except NoReverseMatch:  # a deployment without the bookings URLs
         path = f"/bookings/manage/{token}/"
     return settings.SITE_URL.rstrip("/") + path
 
@@ -153,6 +156,14 @@ def subject(notification: EmailNotification) -> str:
     return ical.clean_text(text)[:180]
 
 
+def carries_invite(notification: EmailNotification) -> bool:
+    """Whether this email carries a calendar invite. A partner whose subscribed feed already
+    shows this chat gets none, so the chat is never twice in their calendars (docs/feeds.md)."""
+    if notification.kind not in INVITE_METHOD:
+        return False
+    return notification.recipient != Recipient.PARTNER or not booking_in_partner_feed(notification.booking)
+
+
 def context(notification: EmailNotification) -> dict:
     booking = notification.booking
     to_booker = notification.recipient == Recipient.BOOKER
@@ -171,7 +182,8 @@ def context(notification: EmailNotification) -> dict:
         "offer_title": ical.clean_text(booking.offer.title),
         "format": booking.get_format_display(),
         "times": chat_times(booking, reader_zone),
-        "has_invite": notification.kind in INVITE_METHOD,
+        "has_invite": carries_invite(notification),
+        "in_feed": not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking),
         "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
         "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
     }
@@ -198,7 +210,7 @@ def build_message(notification: EmailNotification, *, now: datetime) -> EmailMul
         },
     )
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
-    if method := INVITE_METHOD.get(notification.kind):
+    if (method := INVITE_METHOD.get(notification.kind)) and ctx["has_invite"]:
         calendar = ical.invite(event_data(notification.booking), method=method, dtstamp=now)
         # Django adds "charset=utf-8" to every text part itself; naming it here would repeat it.
         message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}")

@@ -56,6 +56,9 @@ class Partner(models.Model):
         on_delete=models.SET_NULL,
         related_name="bookings_partner",
     )
+    email = models.EmailField(
+        blank=True, help_text="Where invites and requests go. If empty, the linked account's email is used."
+    )
     time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone])
     active = models.BooleanField(default=True)
     accepting_bookings = models.BooleanField(
@@ -349,7 +352,5 @@ class EmailNotification(models.Model):
         return f"{self.kind} to {self.recipient} (v{self.sequence}): {self.get_status_display()}"
 
 
-from .partner_calendars import BusyInterval, ExternalCalendar, PartnerFeed  # noqa: E402,F401
-
-
 from .pages import BookingPage  # noqa: E402,F401
+from .partner_calendars import BusyInterval, ExternalCalendar, PartnerFeed  # noqa: E402,F401

@@ -260,6 +260,8 @@ def _record(booking, action, from_status, now, actor, actor_label, details=None)
 
 from datetime import date, time  # noqa: E402
 
+from wagtail.log_actions import log as wagtail_log  # noqa: E402
+
 from . import errors, weekly_ranges  # noqa: E402
 from .models import AvailabilityRule, TimeOff  # noqa: E402
 
@@ -305,6 +307,7 @@ def save_weekly_range(
     end_time: time,
     rule: AvailabilityRule | int | None = None,
     starts_on: date | None = None,
+    actor=None,
 ) -> list[AvailabilityRule]:
     """Add a weekly free range on each of `weekdays` (one rule per day, so each can be changed or
     removed alone), or change `rule` to cover exactly `weekdays` at the new times.
@@ -334,8 +337,10 @@ def save_weekly_range(
             target.recurrence = weekly_ranges.weekly(days)
             target.start_time, target.end_time = start_time, end_time
             target.save(update_fields=["recurrence", "start_time", "end_time"])
+            _audit(partner, actor, "availability_changed")
             return [target]
         extra = {"starts_on": starts_on} if starts_on else {}
+        _audit(partner, actor, "availability_added")
         return [
             AvailabilityRule.objects.create(
                 partner=partner,
@@ -348,14 +353,15 @@ def save_weekly_range(
         ]
 
 
-def remove_rule(partner: Partner, rule_id: int) -> None:
+def remove_rule(partner: Partner, rule_id: int, *, actor=None) -> None:
     """Delete one of the partner's own availability rules. Existing chats are kept."""
     with transaction.atomic():
         AvailabilityRule.objects.select_for_update().get(partner=partner, pk=rule_id).delete()
+        _audit(partner, actor, "availability_removed")
 
 
 def add_time_off(
-    partner: Partner, *, start: datetime, end: datetime, now: datetime, reason: str = ""
+    partner: Partner, *, start: datetime, end: datetime, now: datetime, reason: str = "", actor=None
 ) -> TimeOff:
     """Record time off (aware datetimes). Invariant: it ends after it starts and after `now`.
     Chats already booked in that time are not cancelled: the partner sees them and decides."""
@@ -364,33 +370,38 @@ def add_time_off(
     if end <= now:
         raise errors.InvalidInput("That time is already in the past.")
     with transaction.atomic():
+        _audit(partner, actor, "time_off_added")
         return TimeOff.objects.create(partner=partner, start=start, end=end, reason=reason[:200])
 
 
-def remove_time_off(partner: Partner, time_off_id: int) -> None:
+def remove_time_off(partner: Partner, time_off_id: int, *, actor=None) -> None:
     """Delete one of the partner's own time-off entries."""
     with transaction.atomic():
         TimeOff.objects.select_for_update().get(partner=partner, pk=time_off_id).delete()
+        _audit(partner, actor, "time_off_removed")
 
 
-def pause(partner: Partner) -> Partner:
+def pause(partner: Partner, *, actor=None) -> Partner:
     """Stop new bookings for this partner. Existing chats and pending requests are untouched."""
-    return _set_accepting(partner, False)
+    return _set_accepting(partner, False, actor)
 
 
-def resume(partner: Partner) -> Partner:
+def resume(partner: Partner, *, actor=None) -> Partner:
     """Open this partner's free times to new bookings again."""
-    return _set_accepting(partner, True)
+    return _set_accepting(partner, True, actor)
 
 
-def _set_accepting(partner: Partner, accepting: bool) -> Partner:
+def _set_accepting(partner: Partner, accepting: bool, actor) -> Partner:
     with transaction.atomic():
         Partner.objects.filter(pk=partner.pk).update(accepting_bookings=accepting)
+        _audit(partner, actor, "resumed" if accepting else "paused")
     partner.accepting_bookings = accepting
     return partner
 
 
-def set_limits(partner: Partner, per_day: int | None, per_week: int | None, rest_minutes: int) -> Partner:
+def set_limits(
+    partner: Partner, per_day: int | None, per_week: int | None, rest_minutes: int, *, actor=None
+) -> Partner:
     """Save the partner's wellbeing limits (None = no limit). Invariant: limits are between 1 and
     MAX_CHATS_LIMIT, a day never allows more than the week, rest is 0 to MAX_REST_MINUTES."""
     for value in (per_day, per_week):
@@ -404,9 +415,16 @@ def set_limits(partner: Partner, per_day: int | None, per_week: int | None, rest
         Partner.objects.filter(pk=partner.pk).update(
             max_chats_per_day=per_day, max_chats_per_week=per_week, rest_minutes=rest_minutes
         )
+        _audit(partner, actor, "limits_changed")
     partner.max_chats_per_day, partner.max_chats_per_week = per_day, per_week
     partner.rest_minutes = rest_minutes
     return partner
+
+
+def _audit(partner: Partner, actor, change: str) -> None:
+    # Shows in the partner's history in the Wagtail admin, so staff can see who paused whom and
+    # when. Only a fixed key is stored: never times typed, notes or reasons.
+    wagtail_log(instance=partner, action="wagtail.edit", user=actor, data={"workspace": change})
 
 
 # --- Partners' calendars ---

@@ -23,6 +23,7 @@ class PartnerViewSet(ModelViewSet):
         FieldPanel("display_name"),
         FieldPanel("bio"),
         FieldPanel("photo"),
+        FieldPanel("email"),
         FieldPanel("user"),
         FieldPanel("time_zone"),
         FieldRowPanel([FieldPanel("active"), FieldPanel("accepting_bookings")]),

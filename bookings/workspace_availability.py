@@ -46,6 +46,7 @@ def availability(request):
                 start_time=data["start_time"],
                 end_time=data["end_time"],
                 starts_on=timezone.localdate(),  # the partner's zone is active (partner_required)
+                actor=request.user,
             )
         except BookingError as exc:
             form.add_error(None, exc.message)
@@ -79,6 +80,7 @@ def range_change(request, rule):
                 start_time=data["start_time"],
                 end_time=data["end_time"],
                 rule=rule.pk,
+                actor=request.user,
             )
         except BookingError as exc:
             form.add_error(None, exc.message)
@@ -94,7 +96,7 @@ def range_change(request, rule):
 @post_only
 def range_remove(request, rule):
     try:
-        services.remove_rule(request.partner, rule.pk)
+        services.remove_rule(request.partner, rule.pk, actor=request.user)
     except ObjectDoesNotExist:
         raise Http404() from None
     messages.success(
@@ -113,7 +115,12 @@ def time_off(request):
         data = form.cleaned_data
         try:
             services.add_time_off(
-                partner, start=data["start"], end=data["end"], now=now, reason=data["reason"]
+                partner,
+                start=data["start"],
+                end=data["end"],
+                now=now,
+                reason=data["reason"],
+                actor=request.user,
             )
         except BookingError as exc:
             form.add_error(None, exc.message)
@@ -137,7 +144,7 @@ def time_off(request):
 @post_only
 def time_off_remove(request, entry):
     try:
-        services.remove_time_off(request.partner, entry.pk)
+        services.remove_time_off(request.partner, entry.pk, actor=request.user)
     except ObjectDoesNotExist:
         raise Http404() from None
     messages.success(request, "That time off is removed.")

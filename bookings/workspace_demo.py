@@ -20,18 +20,26 @@ def partner_group() -> Group:
     return Group.objects.get_or_create(name=PARTNER_GROUP)[0]
 
 
+def demo_password() -> str:
+    return getattr(settings, "DEMO_PARTNER_PASSWORD", "") or DEFAULT_DEMO_PASSWORD
+
+
 @transaction.atomic
 def ensure_demo_partner_login(partner: Partner):
     """Give `partner` the demo user (idempotent). Invariant: the user is in the partners group
     only, is not staff or superuser, and is linked to this partner and no other."""
-    password = getattr(settings, "DEMO_PARTNER_PASSWORD", "") or DEFAULT_DEMO_PASSWORD
-    user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
-    user.is_staff = user.is_superuser = False
-    user.is_active = True
-    user.set_password(password)
-    user.save()
+    password = demo_password()
+    user, created = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+    wrong_rights = user.is_staff or user.is_superuser or not user.is_active
+    if created or wrong_rights or not user.check_password(password):
+        user.is_staff = user.is_superuser = False
+        user.is_active = True
+        user.set_password(password)
+        user.save()
     user.groups.set([partner_group()])
     Partner.objects.filter(user=user).exclude(pk=partner.pk).update(user=None)
-    partner.user = user
-    partner.save(update_fields=["user"])
+    if partner.user_id != user.pk:
+        # Saving a partner queues a reference-index task: only when something changed.
+        partner.user = user
+        partner.save(update_fields=["user"])
     return user

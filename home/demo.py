@@ -352,3 +352,36 @@ def ensure_site_chrome(site: Site, links: list[tuple[str, Page]]) -> SiteChrome:
     if changed:
         chrome.save()
     return chrome
+
+
+PRIVACY_SLUG = "privacy-notice"
+
+
+def ensure_privacy_notice(home: HomePage) -> ContentPage:
+    """A short demo privacy notice for the booking form to link to (editors replace the words)."""
+    page = ContentPage.objects.child_of(home).filter(slug=PRIVACY_SLUG).first()
+    if page is not None:
+        return page
+    page = ContentPage(
+        title="Privacy notice",
+        slug=PRIVACY_SLUG,
+        summary="What we do with the details you give us when you book a chat.",
+        body=raw_stream(
+            [
+                (
+                    "rich_text",
+                    "<p>When you book a chat we keep your name, email address, organisation and role, "
+                    "and what you tell us about your project, so that your thinking partner can "
+                    "prepare and we can arrange the chat.</p>"
+                    "<p>Your project notes and any access needs are seen only by your thinking partner "
+                    "and our bookings team. They never appear in emails or calendar invitations.</p>"
+                    "<p>We delete your details a set time after your chat. You can ask us for a copy "
+                    "of what we hold, or ask us to delete it sooner, by writing to our bookings "
+                    "mailbox.</p>",
+                )
+            ]
+        ),
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return page

@@ -118,3 +118,11 @@ def _browser_before_database(request):
     """
     if not _e2e_missing() and any("e2e" in item.keywords for item in request.session.items):
         request.getfixturevalue("browser")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Navigation, footer and ladder are cached (home/site_cache.py): no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()

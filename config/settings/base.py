@@ -253,3 +253,7 @@ REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
 # after that the page tells the booker to email BOOKINGS_MAILBOX instead.
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))
+
+# --- Demo accounts (make run only; load_demo_content prints them) ---------------------------
+DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "coproduction-demo-2026")
+DEMO_PARTNER_PASSWORD = os.environ.get("DEMO_PARTNER_PASSWORD", "partner-demo-2026")

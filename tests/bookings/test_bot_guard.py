@@ -38,7 +38,8 @@ def test_forged_replayed_or_too_fast_stamps_are_refused(stamp, reason):
 def test_rate_limit_allows_up_to_the_limit_per_window(settings):
     scope = f"test-{uuid.uuid4()}"
     results = [
-        bot_guard.within_rate_limit(scope, "10.0.0.1", now_ts=NOW, limit=3, window_seconds=60) for _ in range(5)
+        bot_guard.within_rate_limit(scope, "10.0.0.1", now_ts=NOW, limit=3, window_seconds=60)
+        for _ in range(5)
     ]
     assert results == [True, True, True, False, False]
     # Another client is unaffected, and so is the same client in the next window.

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from bookings import services, weekly_ranges
 from bookings.models import AvailabilityRule, Booking, BookingEvent, BookingStatus, Partner, TimeOff
@@ -414,3 +415,24 @@ def test_home_query_count_does_not_grow_with_chats(owner_client, world, django_a
         )
     with django_assert_max_num_queries(12):
         assert owner_client.get("/partners/").status_code == 200
+
+
+def test_settings_changes_appear_in_the_partners_admin_history(owner_client, world):
+    owner_client.post("/partners/pause/", {"action": "pause"})
+    owner_client.post(
+        "/partners/time-off/", {"start_date": "2031-03-03", "end_date": "2031-03-04", "reason": "Dentist"}
+    )
+    entries = ModelLogEntry.objects.filter(object_id=str(world["owner"].pk))
+    assert [e.data for e in entries.order_by("pk")] == [
+        {"workspace": "paused"},
+        {"workspace": "time_off_added"},
+    ]
+    assert {e.user for e in entries} == {world["owner"].user}
+    assert "Dentist" not in str([e.data for e in entries])
+
+
+def test_password_reset_email_links_to_the_site(client, world, mailoutbox):
+    client.post("/accounts/password_reset/", {"email": "owner@example.org"})
+    assert len(mailoutbox) == 1
+    assert "/accounts/reset/" in mailoutbox[0].body
+    assert "\n" not in mailoutbox[0].subject

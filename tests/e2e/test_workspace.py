@@ -130,3 +130,15 @@ def test_sign_in_pages_are_accessible(live_server, page, assert_accessible):
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible("login with errors")
+
+
+def test_refusal_page_for_someone_who_is_not_a_partner(
+    live_server, page, assert_accessible, django_user_model
+):
+    django_user_model.objects.create_user("eddie", "eddie@example.org", PASSWORD, is_staff=True)
+    page.goto(f"{live_server.url}/accounts/login/?next=/partners/")
+    page.get_by_label("Username").fill("eddie")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This area is for thinking partners")
+    assert_accessible("not a partner")

@@ -1,8 +1,6 @@
-import importlib.util
 
-import pytest
 from django.apps import apps
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from wagtail.models import Page, Revision, Site
 
 from home.models import ContentPage, HomePage, LadderRung, Testimonial
@@ -45,8 +43,8 @@ def test_demo_builds_the_site(demo, client):
         assert expected in block_types
 
 
-def test_demo_prints_the_editor_login(db, capsys, monkeypatch):
-    monkeypatch.setenv("DEMO_EDITOR_PASSWORD", "a-test-password-123")
+def test_demo_prints_the_editor_login(db, capsys, settings):
+    settings.DEMO_EDITOR_PASSWORD = "a-test-password-123"
     call_command("load_demo_content")
     out = capsys.readouterr().out
     assert "http://testserver/admin/" in out
@@ -76,14 +74,3 @@ def test_demo_editor_can_edit_but_is_not_a_superuser(demo, client):
 def test_demo_content_is_searchable(demo, client):
     results = Page.objects.live().search("co-production")
     assert "For professionals" in [p.title for p in results]
-
-
-def test_missing_resources_demo_is_a_clear_error(db, monkeypatch):
-    real = importlib.util.find_spec
-
-    def find_spec(name, *args, **kwargs):
-        return None if name == "resources.demo" else real(name, *args, **kwargs)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(CommandError, match="resources/demo.py is missing"):
-        call_command("load_demo_content", verbosity=0)

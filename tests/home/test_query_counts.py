@@ -125,7 +125,15 @@ def test_public_pages_cost_the_same_for_3_or_30_of_everything(scaled_site, clien
     client.content_url = "/large/"
     large = measure(client)
 
-    assert large == small
+    search = [key for key in large if key[0].startswith("/search/")]
+    assert {k: v for k, v in large.items() if k not in search} == {
+        k: v for k, v in small.items() if k not in search
+    }
+    # Search fetches each page type on the results page in one query, so it varies with the
+    # mix of types shown (on PostgreSQL, ranking may fill page 1 with one type), never with
+    # the number of matches. The small site already shows every type on its one page.
+    for key in search:
+        assert large[key] <= small[key], key
     for (url, state), queries in large.items():
         assert queries <= BUDGET + (COLD_EXTRA if state == "cold" else 0), (url, state, queries)
 

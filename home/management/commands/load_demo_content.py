@@ -1,17 +1,17 @@
 """Load the demo site: editor account, home page, For professionals page, ladder, testimonials,
 navigation and the resources library. Safe to run again: it only adds what is missing."""
 
-import importlib
-import importlib.util
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from wagtail.models import Site
 from wagtail.search import index
 
+# A command is an edge, so it may reach into every app; home's own modules never do.
+from bookings import demo as bookings_demo
+from bookings import workspace_demo
 from home import demo
+from resources import demo as resources_demo
 
 DEFAULT_EDITOR_PASSWORD = "coproduction-demo-2026"  # noqa: S105 (a published demo password)
 
@@ -20,14 +20,7 @@ class Command(BaseCommand):
     help = "Create or complete the demo content and the demo editor account (idempotent)."
 
     def handle(self, *args, **options):
-        # This command is an edge, so it may reach into the resources app; home itself never does.
-        if importlib.util.find_spec("resources.demo") is None:
-            raise CommandError(
-                "resources/demo.py is missing: the For professionals page lists demo resources, "
-                "so the resources app must provide resources.demo.build(parent_page)."
-            )
-        resources_demo = importlib.import_module("resources.demo")
-        password = os.environ.get("DEMO_EDITOR_PASSWORD") or DEFAULT_EDITOR_PASSWORD
+        password = settings.DEMO_EDITOR_PASSWORD or DEFAULT_EDITOR_PASSWORD
 
         with transaction.atomic():
             editor = demo.ensure_editor(password)
@@ -44,10 +37,19 @@ class Command(BaseCommand):
                 home, [resource_pages[slug] for slug in wanted], testimonials
             )
             demo.ensure_home_body(home, for_professionals)
+            demo.ensure_privacy_notice(home)
+            booking_page = bookings_demo.build(for_professionals)
+            partner = bookings_demo.ensure_partners()[0]
+            workspace_demo.ensure_demo_partner_login(partner)
             resource_index = resource_pages[wanted[0]].get_parent()
             demo.ensure_site_chrome(
                 Site.objects.get(is_default_site=True),
-                [("Home", home), ("For professionals", for_professionals), ("Resources", resource_index)],
+                [
+                    ("Home", home),
+                    ("For professionals", for_professionals),
+                    ("Book a chat", booking_page),
+                    ("Resources", resource_index),
+                ],
             )
 
         # Saving only queues search indexing for the task worker; index the demo now so search
@@ -60,5 +62,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  Editor login: {settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/")
             self.stdout.write(f"  Username:     {editor.username}")
             self.stdout.write(f"  Password:     {password}")
+            self.stdout.write(f"  Partner workspace: {settings.SITE_URL.rstrip('/')}/partners/")
+            self.stdout.write(f"  Username:     {partner.user.username}")
+            self.stdout.write(f"  Password:     {workspace_demo.demo_password()}")
             if password == DEFAULT_EDITOR_PASSWORD and not settings.DEBUG:
                 self.stderr.write("  Warning: the default demo password is public; set DEMO_EDITOR_PASSWORD.")

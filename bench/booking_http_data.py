@@ -1,0 +1,65 @@
+"""Data for bench/booking_http.py: runs inside the app's settings (DATABASE_URL from the caller).
+
+Without arguments: adds 20 bench partners with no caps, free 09:00-17:00 on weekdays.
+With --plan: prints the booking page URL, the offer id, a ladder rung id, then one
+"partner_id start_iso" line per distinct slot (one per partner per day, so none overlap).
+"""
+
+import sys
+from datetime import time as dtime
+from datetime import timedelta
+
+from common import setup_django
+
+setup_django("config.settings.bench")
+
+import recurrence  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bookings.models import AvailabilityRule, Offer, Partner  # noqa: E402
+from bookings.pages import BookingPage  # noqa: E402
+from bookings.slots import available_slots  # noqa: E402
+from home.models import LadderRung  # noqa: E402
+
+WEEKDAYS = [recurrence.MO, recurrence.TU, recurrence.WE, recurrence.TH, recurrence.FR]
+
+
+def offer():
+    return Offer.objects.filter(requires_acceptance=False, active=True).order_by("pk").first()
+
+
+def add_partners():
+    o = offer()
+    for i in range(20):
+        partner, created = Partner.objects.get_or_create(
+            display_name=f"Bench Partner {i:02d}",
+            defaults={"max_chats_per_day": None, "max_chats_per_week": None, "rest_minutes": 0},
+        )
+        if created:
+            rule = recurrence.Recurrence(rrules=[recurrence.Rule(recurrence.WEEKLY, byday=WEEKDAYS)])
+            AvailabilityRule.objects.create(
+                partner=partner,
+                recurrence=rule,
+                start_time=dtime(9),
+                end_time=dtime(17),
+                starts_on=timezone.localdate() - timedelta(days=7),
+            )
+        o.partners.add(partner)
+
+
+def plan():
+    o = offer()
+    now = timezone.now()
+    page = BookingPage.objects.live().first()
+    print(page.url, o.pk, LadderRung.objects.first().pk)
+    seen = set()
+    for slot in available_slots(o, now, now + timedelta(days=90), now):
+        for pid in slot.partner_ids:
+            day = (pid, slot.start.date())
+            if day not in seen:
+                seen.add(day)
+                print(pid, slot.start.isoformat().replace("+00:00", "Z"))
+
+
+if __name__ == "__main__":
+    plan() if "--plan" in sys.argv else add_partners()
