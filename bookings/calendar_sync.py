@@ -21,7 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from .busy_calendar import CalendarFetchError, busy_intervals_isolated, fetch_calendar
+from .busy_calendar import busy_intervals_isolated
+from .calendar_fetch import CalendarFetchError, fetch_calendar
 from .models import DEFAULT_TIME_ZONE
 from .partner_calendars import BusyInterval, ExternalCalendar
 from .slots import policy_for_site

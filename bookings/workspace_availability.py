@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from . import services, weekly_ranges
+from . import partner_services, weekly_ranges
 from .errors import BookingError
 from .models import AvailabilityRule, TimeOff
 from .workspace_access import owned, partner_required, post_only
@@ -40,7 +40,7 @@ def availability(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = services.save_weekly_range(
+            created = partner_services.save_weekly_range(
                 request.partner,
                 weekdays=data["weekdays"],
                 start_time=data["start_time"],
@@ -74,7 +74,7 @@ def range_change(request, rule):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.save_weekly_range(
+            partner_services.save_weekly_range(
                 request.partner,
                 weekdays=data["weekdays"],
                 start_time=data["start_time"],
@@ -96,7 +96,7 @@ def range_change(request, rule):
 @post_only
 def range_remove(request, rule):
     try:
-        services.remove_rule(request.partner, rule.pk, actor=request.user)
+        partner_services.remove_rule(request.partner, rule.pk, actor=request.user)
     except ObjectDoesNotExist:
         raise Http404() from None
     messages.success(
@@ -114,7 +114,7 @@ def time_off(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.add_time_off(
+            partner_services.add_time_off(
                 partner,
                 start=data["start"],
                 end=data["end"],
@@ -144,7 +144,7 @@ def time_off(request):
 @post_only
 def time_off_remove(request, entry):
     try:
-        services.remove_time_off(request.partner, entry.pk, actor=request.user)
+        partner_services.remove_time_off(request.partner, entry.pk, actor=request.user)
     except ObjectDoesNotExist:
         raise Http404() from None
     messages.success(request, "That time off is removed.")

@@ -2,8 +2,8 @@
 
 The feed token is shown exactly once, in the response to the POST that made it (only its hash
 is stored), so it is never put in a redirect, the session or a message. The response is
-``no-store`` like every workspace page (partner_required). Services called here belong to the
-feed/own-calendar work in services.py; they are looked up on the module at call time.
+``no-store`` like every workspace page (partner_required). The state changes are in
+partner_services.py.
 """
 
 from urllib.parse import urlsplit
@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from . import services
+from . import partner_services
 from .errors import BookingError
 from .feeds import feed_url
 from .models import ExternalCalendar, PartnerFeed
@@ -44,14 +44,14 @@ def calendar(request):
 @partner_required
 @post_only
 def feed_create(request):
-    token = services.create_or_rotate_feed(request.partner, now=timezone.now())
+    token = partner_services.create_or_rotate_feed(request.partner, now=timezone.now())
     return _calendar_page(request, token=token)
 
 
 @partner_required
 @post_only
 def feed_disable(request):
-    services.disable_feed(request.partner)
+    partner_services.disable_feed(request.partner)
     messages.success(request, "Your calendar link is turned off. Calendars using it will stop updating.")
     return redirect("workspace:calendar")
 
@@ -62,7 +62,9 @@ def own_calendar_save(request):
     form = ExternalCalendarForm(request.POST)
     if form.is_valid():
         try:
-            services.set_external_calendar(request.partner, form.cleaned_data["url"], now=timezone.now())
+            partner_services.set_external_calendar(
+                request.partner, form.cleaned_data["url"], now=timezone.now()
+            )
         except BookingError as exc:
             form.add_error("url", exc.message)
         else:
@@ -76,7 +78,7 @@ def own_calendar_save(request):
 @partner_required
 @post_only
 def own_calendar_remove(request):
-    services.remove_external_calendar(request.partner)
+    partner_services.remove_external_calendar(request.partner)
     messages.success(request, "Your calendar is disconnected. Its busy times no longer affect your slots.")
     return redirect("workspace:calendar")
 
@@ -84,7 +86,7 @@ def own_calendar_remove(request):
 @partner_required
 @post_only
 def own_calendar_check(request):
-    if services.request_calendar_sync(request.partner):
+    if partner_services.request_calendar_sync(request.partner):
         messages.success(request, "We will read your calendar again in a moment. Refresh this page to see.")
     else:
         messages.error(request, "You have not connected a calendar yet.")

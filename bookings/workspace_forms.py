@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from .services import DECLINE_REASONS, MAX_CHATS_LIMIT, MAX_REST_MINUTES
+from .partner_services import DECLINE_REASONS, MAX_CHATS_LIMIT, MAX_REST_MINUTES
 from .weekly_ranges import WEEKDAYS
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

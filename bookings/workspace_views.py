@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from . import services
+from . import partner_services
 from .errors import BookingError
 from .models import Booking, BookingStatus
 from .workspace_access import owned, partner_required, post_only
@@ -73,7 +73,7 @@ def booking_action(request, booking, action):
             return _render_detail(request, _reload(booking), decline_form=form)
         reason = form.cleaned_data["reason"]
     try:
-        services.act_on_booking(
+        partner_services.act_on_booking(
             request.partner, booking.public_id, action, now=timezone.now(), actor=request.user, reason=reason
         )
     except BookingError as exc:
@@ -91,10 +91,10 @@ def _reload(booking):
 @post_only
 def pause_or_resume(request):
     if request.POST.get("action") == "pause":
-        services.pause(request.partner, actor=request.user)
+        partner_services.pause(request.partner, actor=request.user)
         messages.success(request, "You are paused. Nobody can book a new chat with you until you resume.")
     elif request.POST.get("action") == "resume":
-        services.resume(request.partner, actor=request.user)
+        partner_services.resume(request.partner, actor=request.user)
         messages.success(request, "Welcome back. People can book your free times again.")
     return redirect("workspace:home")
 
@@ -111,7 +111,7 @@ def limits(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.set_limits(
+            partner_services.set_limits(
                 partner,
                 data["max_chats_per_day"],
                 data["max_chats_per_week"],

@@ -24,7 +24,7 @@ from django.forms.models import model_to_dict
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from bookings import services
+from bookings import partner_services
 from bookings.models import AvailabilityRule, Booking, Partner, TimeOff
 from bookings.partner_calendars import ExternalCalendar, PartnerFeed
 
@@ -71,8 +71,8 @@ def guarded_routes():
 def world():
     world = owner_world()
     owner = world["owner"]
-    old_token = services.create_or_rotate_feed(owner, now=timezone.now())
-    world["live_token"] = services.create_or_rotate_feed(owner, now=timezone.now())
+    old_token = partner_services.create_or_rotate_feed(owner, now=timezone.now())
+    world["live_token"] = partner_services.create_or_rotate_feed(owner, now=timezone.now())
     world["old_token"] = old_token
     ExternalCalendar.objects.create(
         partner=owner, url="https://cal.example.org/owner-secret.ics", saved_at=timezone.now()

@@ -17,12 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings import busy_calendar
-from bookings.busy_calendar import (
+from bookings import calendar_fetch
+from bookings.busy_calendar import busy_intervals, busy_intervals_isolated
+from bookings.calendar_fetch import (
     CalendarFetchError,
     CalendarParseError,
-    busy_intervals,
-    busy_intervals_isolated,
     fetch_calendar,
     is_public_address,
     normalise_calendar_url,
@@ -391,7 +390,9 @@ def test_too_many_redirects_are_refused(server):
     assert fetch_error(server.url("/r0"), max_redirects=3).code == "too_many_redirects"
 
 
-@pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/cal.ics", "gopher://127.0.0.1:6379/_"])
+@pytest.mark.parametrize(
+    "target", ["file:///etc/passwd", "ftp://127.0.0.1/cal.ics", "gopher://127.0.0.1:6379/_"]
+)
 def test_redirect_to_another_scheme_is_refused(server, target):
     server.routes["/r"] = redirect(target)
     assert fetch_error(server.url("/r")).code == "bad_redirect"
@@ -427,8 +428,8 @@ def test_odd_ports_are_refused_for_public_hosts():
 def test_redirect_to_a_private_address_is_refused_at_that_hop(server, monkeypatch):
     # Pretend this loopback server is a public host, so the first hop passes the policy and the
     # redirect's own check is what stops the fetch. The 10.x address is refused before connecting.
-    monkeypatch.setattr(busy_calendar, "is_public_address", lambda ip: ip == "127.0.0.1")
-    monkeypatch.setattr(busy_calendar, "_PUBLIC_PORTS", frozenset({80, 443, server.port}))
+    monkeypatch.setattr(calendar_fetch, "is_public_address", lambda ip: ip == "127.0.0.1")
+    monkeypatch.setattr(calendar_fetch, "_PUBLIC_PORTS", frozenset({80, 443, server.port}))
     names = {"calendar.example": ["127.0.0.1"], "intranet.example": ["10.1.2.3"]}
     calls = []
 
@@ -484,7 +485,7 @@ def test_invalid_addresses_are_refused_before_any_lookup(url):
 
 def test_secret_address_never_reaches_logs_or_error_text(server, caplog):
     server.routes["/calendar/ical/s3cr3t-token/basic.ics"] = status(404)
-    with caplog.at_level(logging.INFO, logger="bookings.busy_calendar"):
+    with caplog.at_level(logging.INFO, logger="bookings.calendar_fetch"):
         error = fetch_error(server.url("/calendar/ical/s3cr3t-token/basic.ics"))
     assert "127.0.0.1" in caplog.text  # the host is logged, for staff
     assert not any("s3cr3t" in text for text in (caplog.text, str(error), repr(error), error.message))

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from bookings import calendar_sync, services
-from bookings.busy_calendar import CalendarFetchError
+from bookings import calendar_sync, partner_services, services
+from bookings.calendar_fetch import CalendarFetchError
 from bookings.calendar_sync import sync_due_calendars, sync_partner
 from bookings.errors import InvalidInput, SlotUnavailable
 from bookings.models import Format, TimeOff
@@ -277,22 +277,24 @@ def test_management_command_once(partner, capsys):
 
 
 def test_saving_an_address_normalises_it_and_queues_a_read(partner):
-    row = services.set_external_calendar(partner, " webcal://calendar.example/private/basic.ics ", now=NOW)
+    row = partner_services.set_external_calendar(
+        partner, " webcal://calendar.example/private/basic.ics ", now=NOW
+    )
     assert row.url == "https://calendar.example/private/basic.ics"
     assert (row.saved_at, row.last_success_at) == (NOW, None)
     assert [r.args_kwargs for r in sync_tasks()] == [{"args": [partner.pk, True], "kwargs": {}}]
 
 
 def test_a_new_address_drops_old_busy_times_and_removing_drops_everything(partner):
-    services.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
+    partner_services.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
     BusyInterval.objects.create(partner=partner, start=NOW, end=NOW + timedelta(hours=1))
-    services.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
+    partner_services.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
     assert BusyInterval.objects.count() == 1  # same address: kept, but read again
     assert sync_tasks().count() == 2
-    services.set_external_calendar(partner, "https://calendar.example/two.ics", now=NOW)
+    partner_services.set_external_calendar(partner, "https://calendar.example/two.ics", now=NOW)
     assert BusyInterval.objects.count() == 0
     BusyInterval.objects.create(partner=partner, start=NOW, end=NOW + timedelta(hours=1))
-    services.remove_external_calendar(partner)
+    partner_services.remove_external_calendar(partner)
     assert not ExternalCalendar.objects.exists() and not BusyInterval.objects.exists()
 
 
@@ -302,13 +304,13 @@ def test_a_new_address_drops_old_busy_times_and_removing_drops_everything(partne
 )
 def test_unusable_addresses_get_a_plain_message(partner, address):
     with pytest.raises(InvalidInput) as caught:
-        services.set_external_calendar(partner, address, now=NOW)
+        partner_services.set_external_calendar(partner, address, now=NOW)
     assert caught.value.message.endswith(".") and "Traceback" not in caught.value.message
     assert not ExternalCalendar.objects.exists() and not sync_tasks().exists()
 
 
 def test_try_again_now(partner):
-    assert services.request_calendar_sync(partner) is False
+    assert partner_services.request_calendar_sync(partner) is False
     save_calendar(partner, "https://calendar.example/a.ics")
-    assert services.request_calendar_sync(partner) is True
+    assert partner_services.request_calendar_sync(partner) is True
     assert queued_args() == [partner.pk]

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from bookings import services
+from bookings import partner_services, services
 from bookings.feeds import booking_in_partner_feed, feed_url, partner_uses_feed
 from bookings.models import Booking, BookingStatus, Format
 from bookings.partner_calendars import PartnerFeed, hash_token
@@ -47,7 +47,7 @@ def offer(partner):
 
 @pytest.fixture
 def token(partner, now):
-    return services.create_or_rotate_feed(partner, now=now)
+    return partner_services.create_or_rotate_feed(partner, now=now)
 
 
 def url(token):
@@ -178,7 +178,7 @@ def test_etag_changes_with_every_booking_change(client, partner, offer, token, n
 
 def test_rotation_kills_the_old_address_at_once(client, partner, token, now):
     assert client.get(url(token)).status_code == 200
-    new = services.create_or_rotate_feed(partner, now=now)
+    new = partner_services.create_or_rotate_feed(partner, now=now)
     assert new != token
     assert client.get(url(token)).status_code == 404
     assert client.get(url(new)).status_code == 200
@@ -193,11 +193,11 @@ def test_only_a_hash_of_the_token_is_stored(partner, token):
 
 def test_every_miss_gives_the_same_404(client, partner, token):
     other = PartnerFactory()
-    other_token = services.create_or_rotate_feed(other, now=timezone.now())
+    other_token = partner_services.create_or_rotate_feed(other, now=timezone.now())
     other.active = False
     other.save()
     misses = [client.get(url("x" * 32)), client.get(url(other_token)), client.get(url("a" * 500))]
-    services.disable_feed(partner)
+    partner_services.disable_feed(partner)
     misses.append(client.get(url(token)))
     assert {r.status_code for r in misses} == {404}
     assert len({(r.content, r["Content-Type"]) for r in misses}) == 1
@@ -212,7 +212,7 @@ def test_token_never_reaches_a_log(client, partner, offer, token, now, caplog):
         url(old), headers={"if-match": '"nope"', "if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"}
     )
     client.post(url(old))
-    new = services.create_or_rotate_feed(partner, now=now)
+    new = partner_services.create_or_rotate_feed(partner, now=now)
     client.get(url(old))  # now unknown: a 404
     client.get(url(new))
     logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
@@ -238,7 +238,7 @@ def test_chats_booked_before_the_feed_keep_invites_and_stay_out_of_it(client, pa
     assert not partner_uses_feed(partner)
     assert not booking_in_partner_feed(before)
 
-    token = services.create_or_rotate_feed(partner, now=now)
+    token = partner_services.create_or_rotate_feed(partner, now=now)
     after = book(partner, offer, now + timedelta(days=3))
     assert partner_uses_feed(partner)
     assert not booking_in_partner_feed(before)  # invited already: stays with its invites
@@ -247,10 +247,10 @@ def test_chats_booked_before_the_feed_keep_invites_and_stay_out_of_it(client, pa
     assert after.ical_uid in text and before.ical_uid not in text
 
     # Rotating the address changes nothing about which chats the feed carries.
-    token = services.create_or_rotate_feed(partner, now=now)
+    token = partner_services.create_or_rotate_feed(partner, now=now)
     assert booking_in_partner_feed(after) and not booking_in_partner_feed(before)
 
-    services.disable_feed(partner)
+    partner_services.disable_feed(partner)
     assert not partner_uses_feed(partner) and not booking_in_partner_feed(after)
 
 

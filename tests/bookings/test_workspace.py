@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from bookings import services, weekly_ranges
+from bookings import partner_services, weekly_ranges
 from bookings.models import AvailabilityRule, Booking, BookingEvent, BookingStatus, Partner, TimeOff
 from bookings.partner_calendars import ExternalCalendar, PartnerFeed, hash_token
 from bookings.workspace_demo import PARTNER_GROUP, ensure_demo_partner_login
@@ -152,7 +152,7 @@ def test_marking_a_chat_that_has_started(owner_client, world, route, status):
 def test_service_refuses_another_partners_booking(world):
     other = partner_with_login("other", "Other Partner")
     with pytest.raises(Booking.DoesNotExist):
-        services.act_on_booking(other, world["pending"].public_id, "accept", now=timezone.now())
+        partner_services.act_on_booking(other, world["pending"].public_id, "accept", now=timezone.now())
     world["pending"].refresh_from_db()
     assert world["pending"].status == S.PENDING
 
@@ -207,7 +207,7 @@ def test_changing_a_range(owner_client, world):
 
 def test_a_range_may_keep_its_own_times_when_changed(world):
     rule = world["rule"]
-    services.save_weekly_range(
+    partner_services.save_weekly_range(
         world["owner"], weekdays=[0], start_time=time(9), end_time=time(12), rule=rule.pk
     )
     rule.refresh_from_db()
@@ -222,9 +222,9 @@ def test_removing_a_range(owner_client, world):
 def test_services_refuse_another_partners_rule(world):
     other = partner_with_login("other", "Other Partner")
     with pytest.raises(AvailabilityRule.DoesNotExist):
-        services.remove_rule(other, world["rule"].pk)
+        partner_services.remove_rule(other, world["rule"].pk)
     with pytest.raises(AvailabilityRule.DoesNotExist):
-        services.save_weekly_range(
+        partner_services.save_weekly_range(
             other, weekdays=[1], start_time=time(9), end_time=time(10), rule=world["rule"].pk
         )
     assert AvailabilityRule.objects.get(pk=world["rule"].pk).partner == world["owner"]
@@ -272,7 +272,7 @@ def test_whole_days_off_are_stored_in_utc_from_the_partners_zone(owner_client, w
 
 def test_time_off_lists_clashing_chats_and_can_be_removed(owner_client, world):
     pending = world["pending"]
-    entry = services.add_time_off(
+    entry = partner_services.add_time_off(
         world["owner"], start=pending.start - timedelta(hours=1), end=pending.end, now=timezone.now()
     )
     page = owner_client.get("/partners/time-off/").content.decode()
@@ -292,8 +292,8 @@ def test_time_off_that_ends_before_it_starts_is_refused(owner_client, world):
 
 def test_time_off_already_over_is_refused(world):
     now = timezone.now()
-    with pytest.raises(services.errors.InvalidInput):
-        services.add_time_off(
+    with pytest.raises(partner_services.errors.InvalidInput):
+        partner_services.add_time_off(
             world["owner"], start=now - timedelta(days=2), end=now - timedelta(days=1), now=now
         )
 
@@ -401,7 +401,7 @@ def test_demo_partner_login_is_idempotent_and_powerless(world, client):
 
 
 def test_history_never_holds_free_text(world):
-    services.act_on_booking(
+    partner_services.act_on_booking(
         world["owner"], world["pending"].public_id, "decline", now=timezone.now(), reason="too_much_on"
     )
     for event in BookingEvent.objects.all():

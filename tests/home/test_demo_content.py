@@ -1,4 +1,3 @@
-
 from django.apps import apps
 from django.core.management import call_command
 from wagtail.models import Page, Revision, Site

@@ -17,4 +17,3 @@ def site_root(db):
 @pytest.fixture
 def index_page(site_root):
     return ResourceIndexPageFactory(parent=site_root, slug="resources")
-

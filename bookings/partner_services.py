@@ -1,0 +1,276 @@
+"""Changes partners make from their workspace: their chats, free times, time off, pause,
+limits, calendar feed and own calendar. One transaction each, like services.py.
+
+Each function takes the partner the signed-in user is linked to and looks every object up
+*within that partner*, so a view that forgot its own ownership check still cannot touch another
+partner's rows (an unknown or foreign id raises the model's DoesNotExist: the views 404).
+"""
+
+from datetime import date, datetime, time
+
+from django.db import transaction
+from wagtail.log_actions import log as wagtail_log
+
+from . import errors, weekly_ranges
+from .calendar_fetch import CalendarFetchError, normalise_calendar_url
+from .calendar_sync import sync_partner_calendar
+from .errors import InvalidInput
+from .models import AvailabilityRule, Booking, Partner, TimeOff
+from .partner_calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
+from .services import confirm, decline, mark_completed, mark_no_show
+
+# --- Chats, free times, time off, limits ---
+
+
+# Kind words for the booker; only the key is stored in the booking's history.
+DECLINE_REASONS = {
+    "not_available": "I'm not available at that time after all.",
+    "not_my_area": "This isn't something I can help with. The team will suggest someone else.",
+    "too_much_on": "I have too much on at the moment to give this the time it deserves.",
+}
+PARTNER_ACTIONS = {"accept": confirm, "complete": mark_completed, "no_show": mark_no_show}
+MAX_CHATS_LIMIT = 50
+MAX_REST_MINUTES = 240
+
+
+def act_on_booking(
+    partner: Partner, public_id, action: str, *, now: datetime, actor=None, reason: str = ""
+) -> Booking:
+    """Accept, decline, complete or mark a no-show on one of *this partner's* bookings.
+
+    Invariant: the booking is found only among the partner's own; the status rules, history and
+    notifications are those of confirm/decline/mark_completed/mark_no_show. A decline records the
+    reason's key, never free text, in the history (history outlives the retention purge)."""
+    booking = Booking.objects.get(partner=partner, public_id=public_id)
+    if action == "decline":
+        if reason not in DECLINE_REASONS:
+            raise errors.InvalidInput("Please choose a reason to give the person who asked.")
+        with transaction.atomic():
+            declined = decline(booking, now=now, actor=actor, actor_label="partner")
+            event = declined.events.filter(action="declined").latest("at", "pk")
+            event.details = {**event.details, "reason": reason}
+            event.save(update_fields=["details"])
+        return declined
+    if action not in PARTNER_ACTIONS:
+        raise errors.InvalidInput("That is not something you can do to a chat.")
+    return PARTNER_ACTIONS[action](booking, now=now, actor=actor, actor_label="partner")
+
+
+def save_weekly_range(
+    partner: Partner,
+    *,
+    weekdays,
+    start_time: time,
+    end_time: time,
+    rule: AvailabilityRule | int | None = None,
+    starts_on: date | None = None,
+    actor=None,
+) -> list[AvailabilityRule]:
+    """Add a weekly free range on each of `weekdays` (one rule per day, so each can be changed or
+    removed alone), or change `rule` to cover exactly `weekdays` at the new times.
+
+    Invariant: the partner's ranges never overlap on the same weekday (touching is fine); the
+    check runs with the partner row locked, so two tabs cannot race a pair of overlaps in."""
+    days = sorted({int(d) for d in weekdays})
+    if not days or any(d not in weekly_ranges.ALL_DAYS for d in days):
+        raise errors.InvalidInput("Choose at least one day of the week.")
+    if end_time <= start_time:
+        raise errors.InvalidInput("The end time must be later than the start time.")
+    with transaction.atomic():
+        list(Partner.objects.select_for_update().filter(pk=partner.pk))
+        existing = AvailabilityRule.objects.select_for_update().filter(partner=partner)
+        target = None
+        if rule is not None:
+            target = existing.get(pk=getattr(rule, "pk", rule))
+            existing = existing.exclude(pk=target.pk)
+        for other in existing:
+            shared = weekly_ranges.weekdays_of(other.recurrence).intersection(days)
+            if shared and weekly_ranges.overlaps(start_time, end_time, other.start_time, other.end_time):
+                raise errors.InvalidInput(
+                    f"This overlaps your {other.start_time:%H:%M} to {other.end_time:%H:%M} range on "
+                    f"{weekly_ranges.day_list(shared)}. Change that range instead, or pick other times."
+                )
+        if target is not None:
+            target.recurrence = weekly_ranges.weekly(days)
+            target.start_time, target.end_time = start_time, end_time
+            target.save(update_fields=["recurrence", "start_time", "end_time"])
+            _audit(partner, actor, "availability_changed")
+            return [target]
+        extra = {"starts_on": starts_on} if starts_on else {}
+        _audit(partner, actor, "availability_added")
+        return [
+            AvailabilityRule.objects.create(
+                partner=partner,
+                recurrence=weekly_ranges.weekly([day]),
+                start_time=start_time,
+                end_time=end_time,
+                **extra,
+            )
+            for day in days
+        ]
+
+
+def remove_rule(partner: Partner, rule_id: int, *, actor=None) -> None:
+    """Delete one of the partner's own availability rules. Existing chats are kept."""
+    with transaction.atomic():
+        AvailabilityRule.objects.select_for_update().get(partner=partner, pk=rule_id).delete()
+        _audit(partner, actor, "availability_removed")
+
+
+def add_time_off(
+    partner: Partner, *, start: datetime, end: datetime, now: datetime, reason: str = "", actor=None
+) -> TimeOff:
+    """Record time off (aware datetimes). Invariant: it ends after it starts and after `now`.
+    Chats already booked in that time are not cancelled: the partner sees them and decides."""
+    if end <= start:
+        raise errors.InvalidInput("The end of your time off must be later than its start.")
+    if end <= now:
+        raise errors.InvalidInput("That time is already in the past.")
+    with transaction.atomic():
+        _audit(partner, actor, "time_off_added")
+        return TimeOff.objects.create(partner=partner, start=start, end=end, reason=reason[:200])
+
+
+def remove_time_off(partner: Partner, time_off_id: int, *, actor=None) -> None:
+    """Delete one of the partner's own time-off entries."""
+    with transaction.atomic():
+        TimeOff.objects.select_for_update().get(partner=partner, pk=time_off_id).delete()
+        _audit(partner, actor, "time_off_removed")
+
+
+def pause(partner: Partner, *, actor=None) -> Partner:
+    """Stop new bookings for this partner. Existing chats and pending requests are untouched."""
+    return _set_accepting(partner, False, actor)
+
+
+def resume(partner: Partner, *, actor=None) -> Partner:
+    """Open this partner's free times to new bookings again."""
+    return _set_accepting(partner, True, actor)
+
+
+def _set_accepting(partner: Partner, accepting: bool, actor) -> Partner:
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(accepting_bookings=accepting)
+        _audit(partner, actor, "resumed" if accepting else "paused")
+    partner.accepting_bookings = accepting
+    return partner
+
+
+def set_limits(
+    partner: Partner, per_day: int | None, per_week: int | None, rest_minutes: int, *, actor=None
+) -> Partner:
+    """Save the partner's wellbeing limits (None = no limit). Invariant: limits are between 1 and
+    MAX_CHATS_LIMIT, a day never allows more than the week, rest is 0 to MAX_REST_MINUTES."""
+    for value in (per_day, per_week):
+        if value is not None and not 1 <= value <= MAX_CHATS_LIMIT:
+            raise errors.InvalidInput(f"Limits must be between 1 and {MAX_CHATS_LIMIT}, or left empty.")
+    if per_day is not None and per_week is not None and per_day > per_week:
+        raise errors.InvalidInput("Chats in a day cannot be more than chats in a week.")
+    if not 0 <= rest_minutes <= MAX_REST_MINUTES:
+        raise errors.InvalidInput(f"Rest after a chat must be between 0 and {MAX_REST_MINUTES} minutes.")
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(
+            max_chats_per_day=per_day, max_chats_per_week=per_week, rest_minutes=rest_minutes
+        )
+        _audit(partner, actor, "limits_changed")
+    partner.max_chats_per_day, partner.max_chats_per_week = per_day, per_week
+    partner.rest_minutes = rest_minutes
+    return partner
+
+
+def _audit(partner: Partner, actor, change: str) -> None:
+    # Shows in the partner's history in the Wagtail admin, so staff can see who paused whom and
+    # when. Only a fixed key is stored: never times typed, notes or reasons.
+    wagtail_log(instance=partner, action="wagtail.edit", user=actor, data={"workspace": change})
+
+
+# --- Partners' calendars ---
+# The private feed a partner subscribes to (bookings/feeds.py) and their own calendar whose busy
+# times close their slots (bookings/calendar_sync.py). Each function is one transaction; the
+# background read is queued inside it, so it exists exactly when the saved address does.
+
+
+MAX_CALENDAR_URL_LENGTH = 2000  # ExternalCalendar.url's column
+
+
+def create_or_rotate_feed(partner: Partner, *, now: datetime) -> str:
+    """Turn the partner's feed on, or give it a new address; returns the new raw token.
+
+    Invariant: a partner has at most one feed and only the sha256 of its token is stored; once
+    this returns, the previous address answers 404. The raw token is returned once, to be shown
+    to the partner, and never stored or logged. Rotating keeps created_at, so which chats the
+    feed carries (and which reach the partner as invites instead) does not change.
+    """
+    token = PartnerFeed.new_token()
+    with transaction.atomic():
+        list(Partner.objects.select_for_update().filter(pk=partner.pk))  # one rotation at a time
+        updated = PartnerFeed.objects.filter(partner_id=partner.pk).update(
+            token_hash=hash_token(token), rotated_at=now
+        )
+        if not updated:
+            PartnerFeed.objects.create(partner_id=partner.pk, token_hash=hash_token(token))
+    return token
+
+
+def disable_feed(partner: Partner) -> None:
+    """Turn the partner's feed off. Invariant: afterwards no address serves this partner's chats,
+    and their later emails carry calendar invites again (feeds.booking_in_partner_feed)."""
+    with transaction.atomic():
+        PartnerFeed.objects.filter(partner_id=partner.pk).delete()
+
+
+def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> ExternalCalendar:
+    """Save the address of the partner's own calendar and queue a first read of it.
+
+    Invariant: only an http(s) address (webcal:// is stored as https://) with a host and no
+    user name or password is saved; a new address drops the busy times read from the old one
+    and starts the staleness clock again; the read is queued (partner id only) in the same
+    transaction. Raises InvalidInput with a plain-English message for an address we cannot use.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise InvalidInput("Please paste the address of your calendar.")
+    if len(url) > MAX_CALENDAR_URL_LENGTH:
+        raise InvalidInput("That address is too long to be a calendar address. Please check it.")
+    try:
+        url = normalise_calendar_url(url)
+    except CalendarFetchError as exc:
+        raise InvalidInput(exc.message) from None
+    with transaction.atomic():
+        calendar = ExternalCalendar.objects.select_for_update().filter(partner_id=partner.pk).first()
+        if calendar is not None and calendar.url == url:
+            # The same address again: keep its busy times and history, but read it now.
+            sync_partner_calendar.enqueue(partner.pk, True)
+            return calendar
+        BusyInterval.objects.filter(partner_id=partner.pk).delete()
+        calendar, _ = ExternalCalendar.objects.update_or_create(
+            partner_id=partner.pk,
+            defaults={
+                "url": url,
+                "saved_at": now,
+                "last_checked_at": None,
+                "last_success_at": None,
+                "error_code": "",
+                "error_message": "",
+            },
+        )
+        sync_partner_calendar.enqueue(partner.pk, True)
+    return calendar
+
+
+def request_calendar_sync(partner: Partner) -> bool:
+    """The partner's "Try again now": queue a read of their calendar (partner id only).
+    Returns False if they have no calendar saved. Invariant: queues at most one task."""
+    with transaction.atomic():
+        if not ExternalCalendar.objects.filter(partner_id=partner.pk).exists():
+            return False
+        sync_partner_calendar.enqueue(partner.pk, True)
+    return True
+
+
+def remove_external_calendar(partner: Partner) -> None:
+    """Forget the partner's own calendar. Invariant: its address and every busy time read from
+    it are deleted together, so their slots follow their rules and time off alone at once."""
+    with transaction.atomic():
+        BusyInterval.objects.filter(partner_id=partner.pk).delete()
+        ExternalCalendar.objects.filter(partner_id=partner.pk).delete()
