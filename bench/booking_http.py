@@ -46,7 +46,10 @@ class Session:
 
     def request(self, method, url, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {
+            "Host": f"127.0.0.1:{self.port}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://127.0.0.1:{self.port}{url}"
@@ -151,14 +154,14 @@ def load_plan(db_url):
     return page_url, int(offer_id), int(rung_id), slots
 
 
-def count_bookings(db_url, start):
+def count_bookings(db_url, partner_id, start):
     out = subprocess.run(
         [
             "psql",
             db_url,
             "-Atc",
-            f"select count(*) from bookings_booking where start = '{start}' "  # noqa: S608 (our own ISO timestamp)
-            "and status in ('pending','confirmed')",
+            f"select count(*) from bookings_booking where partner_id = {int(partner_id)} "  # noqa: S608
+            f"and start = '{start}' and status in ('pending','confirmed')",
         ],
         check=True,
         capture_output=True,
@@ -246,7 +249,7 @@ def main():
             t.start()
         for t in threads:
             t.join()
-        created = count_bookings(args.database_url, race_slot[1])
+        created = count_bookings(args.database_url, race_slot[0], race_slot[1])
         errors = sum(1 for r in results if isinstance(r, int) and r >= 500)
         print(f"phase 2: {args.race} concurrent confirms for one slot")
         print(

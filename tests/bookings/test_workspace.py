@@ -411,7 +411,9 @@ def test_history_never_holds_free_text(world):
 def test_home_query_count_does_not_grow_with_chats(owner_client, world, django_assert_max_num_queries):
     for day in range(1, 11):
         BookingFactory(
-            partner=world["owner"], offer=world["pending"].offer, start=timezone.now() + timedelta(days=40 + day)
+            partner=world["owner"],
+            offer=world["pending"].offer,
+            start=timezone.now() + timedelta(days=40 + day),
         )
     with django_assert_max_num_queries(12):
         assert owner_client.get("/partners/").status_code == 200
