@@ -1,4 +1,5 @@
-"""The sweeper that makes django-tasks-db safe to lose a worker: see bookings/delivery.sweep.
+"""The scheduler: the sweeper that makes django-tasks-db safe to lose a worker (see
+bookings/delivery.sweep), and queueing reads of partners' own calendars every few minutes.
 
 Run it next to the worker (`make run` does); `--once` suits cron and tests. Output is counts only.
 """
@@ -11,7 +12,10 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from bookings import delivery, tasks
+from bookings import calendar_sync, delivery, tasks
+
+# Calendar reads are queued at most this often; each calendar is read every 30 minutes.
+CALENDAR_EVERY_SECONDS = 300
 
 
 class Command(BaseCommand):
@@ -31,8 +35,14 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
+        calendars_due_at = 0.0
         while self.running:
             close_old_connections()
+            if time.monotonic() >= calendars_due_at:
+                queued = calendar_sync.sync_due_calendars(timezone.now())
+                calendars_due_at = time.monotonic() + CALENDAR_EVERY_SECONDS
+                if verbosity and (once or queued):
+                    self.stdout.write(f"calendars: {queued} reads queued")
             report = delivery.sweep(
                 now=timezone.now(),
                 schedule=tasks.schedule_delivery,
