@@ -10,7 +10,6 @@ table. Figures only: nothing here passes or fails on time.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time as clock
@@ -18,19 +17,11 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
-DB_FILE = ROOT / "var" / "bench-availability.sqlite3"
-if "DATABASE_URL" not in os.environ:
-    DB_FILE.parent.mkdir(exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{DB_FILE}"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django
+from bench.common import setup_django
 
-django.setup()
+setup_django(fresh_sqlite="bench-availability.sqlite3")
 
 import recurrence
 from django.core.management import call_command

@@ -9,10 +9,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django(settings="config.settings.bench"):
+def setup_django(settings="config.settings.bench", *, fresh_sqlite: str = ""):
+    """Configure Django for a benchmark; with `fresh_sqlite`, start from an empty SQLite file
+    of that name in var/ (unless DATABASE_URL points elsewhere, e.g. at PostgreSQL)."""
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = settings
     (ROOT / "var").mkdir(exist_ok=True)
+    if fresh_sqlite and "DATABASE_URL" not in os.environ:
+        db_file = ROOT / "var" / fresh_sqlite
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
     import django
 
     django.setup()

@@ -11,25 +11,16 @@ answered 304. Figures only: nothing here passes or fails on time.
 """
 
 import argparse
-import os
 import sys
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
-DB_FILE = ROOT / "var" / "bench-feed.sqlite3"
-if "DATABASE_URL" not in os.environ:
-    DB_FILE.parent.mkdir(exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{DB_FILE}"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django
+from bench.common import setup_django
 
-django.setup()
+setup_django(fresh_sqlite="bench-feed.sqlite3")
 
 from django.core.cache import cache
 from django.core.management import call_command
@@ -38,7 +29,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.common import measure
-from bookings import services
+from bookings import partner_services
 from bookings.models import Booking, BookingStatus, Offer, Partner
 from bookings.partner_calendars import PartnerFeed
 
@@ -52,7 +43,7 @@ def build(chats: int, others: int = 2000) -> str:
     offer.partners.set([partner, other])
     # The feed first: it carries chats booked after it was turned on (docs/feeds.md).
     PartnerFeed.objects.filter(partner=partner).delete()
-    token = services.create_or_rotate_feed(partner, now=timezone.now())
+    token = partner_services.create_or_rotate_feed(partner, now=timezone.now())
     first = datetime.combine(timezone.now().date() - timedelta(days=25), time(8), UTC)
     statuses = [BookingStatus.CONFIRMED] * 8 + [BookingStatus.PENDING, BookingStatus.CANCELLED]
     rows = []
