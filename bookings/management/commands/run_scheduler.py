@@ -37,7 +37,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, self._stop)
         calendars_due_at = 0.0
         while self.running:
-            close_old_connections()
+            if not once:  # a long-running loop recycles connections like a request would
+                close_old_connections()
             if time.monotonic() >= calendars_due_at:
                 queued = calendar_sync.sync_due_calendars(timezone.now())
                 calendars_due_at = time.monotonic() + CALENDAR_EVERY_SECONDS
