@@ -5,6 +5,7 @@ Parsed from query or form data, never trusted: unknown or inactive ids are a 404
 falls back to UK time, and a start that is not an aware UTC time is treated as not chosen yet.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -15,6 +16,8 @@ from .models import Offer, Partner
 from .slot_display import iso_utc, parse_iso_utc, resolve_zone
 
 ANY = "any"
+# ASCII digits only, and few enough to fit a database integer (str.isdigit accepts "²").
+ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,11 @@ def query(**params) -> str:
 def parse_choice(data, *, need_partner: bool = True) -> Choice:
     """Offer, partner and zone from query or form data. Unknown ids are a 404, never a 500."""
     raw_offer, raw_partner = str(data.get("offer", "")), str(data.get("partner", ""))
-    if not raw_offer.isdigit():
+    if not ID.fullmatch(raw_offer):
         raise Http404("Unknown offer")
     partner = None
     if need_partner and raw_partner != ANY:
-        if not raw_partner.isdigit():
+        if not ID.fullmatch(raw_partner):
             raise Http404("Unknown partner")
         # One query for both: the offer-partner link row, joined to each end.
         link = (

@@ -9,6 +9,7 @@ from django import forms
 
 from home.models import LadderRung
 
+from .ical import is_plain_email
 from .models import Booking, Format, Offer
 from .services import BookerDetails
 
@@ -107,6 +108,14 @@ class DetailsForm(forms.Form):
         rung_field.required = bool(rungs)
         formats = offer.formats
         self.fields["format"].choices = [(f, Format(f).label) for f in formats]
+
+    def clean_email(self):
+        # Django accepts a few rare forms (such as a domain written as [127.0.0.1]) that a
+        # calendar invite cannot carry; refuse them here rather than fail to send the invite.
+        email = self.cleaned_data["email"]
+        if not is_plain_email(email):
+            raise forms.ValidationError("Enter an email address in the correct format, like name@example.org")
+        return email
 
     def error_anchor(self, name: str) -> str:
         """The id the error summary links to: the first radio of a group, else the field."""

@@ -42,6 +42,13 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x9f\ud800-\udfff]")
 # (Apostrophes stay allowed: O'Brien's address is a real address.)
 _ADDR_PART = '[^\\s\x00-\x1f\x7f-\x9f@"(),:;<>\\[\\]\\\\\u2028\u2029\ud800-\udfff]+'
 _EMAIL = re.compile(f"{_ADDR_PART}@{_ADDR_PART}")
+
+
+def is_plain_email(address: str) -> bool:
+    """Whether an address can go into ORGANIZER/ATTENDEE as it is (forms check this too)."""
+    return bool(_EMAIL.fullmatch(address))
+
+
 _URI_UNSAFE = re.compile('[\x00-\x20\x7f-\x9f"<>\\\\^`{|}\u2028\u2029\ud800-\udfff]')
 
 
@@ -269,7 +276,7 @@ def _address(person: Person, *, organizer: bool) -> str:
     Every CN is quoted, as Outlook and Google write it, and RFC 6868-encoded (``^`` -> ``^^``,
     ``"`` -> ``^'``; a clean single-line name has no line break for ``^n``).
     """
-    if not _EMAIL.fullmatch(person.email):
+    if not is_plain_email(person.email):
         raise ValueError(f"not a plain email address: {person.email!r}")
     params = []
     # RFC 5545 gives a backslash no meaning inside a parameter, yet icalendar and ical.js each

@@ -101,7 +101,8 @@ def parse_iso_utc(raw: str | None) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if value.tzinfo is None:
+    # Bookable times are near today; far-off years would overflow later date arithmetic.
+    if value.tzinfo is None or value.microsecond or not 2000 <= value.year <= 2100:
         return None
     return value.astimezone(zoneinfo.ZoneInfo("UTC"))
 

@@ -97,6 +97,9 @@ class TimeOffForm(forms.Form):
         start_date, end_date = cleaned.get("start_date"), cleaned.get("end_date")
         if not (start_date and end_date) or self.errors:
             return cleaned
+        if not all(2000 <= day.year <= 2100 for day in (start_date, end_date)):
+            self.add_error("start_date", "Please give dates between the years 2000 and 2100.")
+            return cleaned
         start = datetime.combine(start_date, cleaned.get("start_time") or time(0), self.zone)
         if cleaned.get("end_time"):
             end = datetime.combine(end_date, cleaned["end_time"], self.zone)

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -8,10 +10,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
+# Quotes and control characters are syntax to SQLite's full-text search, not words to find.
+NOT_SEARCHABLE = re.compile(r'["\x00-\x1f\x7f]')
+
 
 @require_GET
 def search(request):
-    query = request.GET.get("query", "").strip()[:200]
+    query = " ".join(NOT_SEARCHABLE.sub(" ", request.GET.get("query", "")).split())[:200]
     results = Page.objects.none()
     if query:
         results = Page.objects.live().public().specific().search(query)

@@ -165,6 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# Partners are the only people who sign in on the public site; editors use /admin/.
+LOGIN_REDIRECT_URL = "/partners/"
 
 # --- Locale and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -208,11 +210,15 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "config.log_redaction.RedactSecretPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines carry URLs, and some URLs are secrets (feeds, manage links).
         "django.server": {"handlers": [], "propagate": False},
+        # These log the path of refused requests; redact at the source as well as at the handler.
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.security.csrf": {"filters": ["redact_secrets"]},
     },
 }
 
@@ -257,3 +263,9 @@ MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "2
 # --- Demo accounts (make run only; load_demo_content prints them) ---------------------------
 DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "coproduction-demo-2026")
 DEMO_PARTNER_PASSWORD = os.environ.get("DEMO_PARTNER_PASSWORD", "partner-demo-2026")
+
+# --- Sign-in throttling (config/login_throttle.py) ------------------------------------------
+AUTHENTICATION_BACKENDS = ["config.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "10"))
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "100"))

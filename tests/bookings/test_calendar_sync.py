@@ -314,11 +314,3 @@ def test_try_again_now(partner):
     save_calendar(partner, "https://calendar.example/a.ics")
     assert partner_services.request_calendar_sync(partner) is True
     assert queued_args() == [partner.pk]
-
-
-def test_the_scheduler_queues_reads_of_calendars_that_are_due(partner):
-    from django.core.management import call_command
-
-    save_calendar(partner, "https://calendar.example/a.ics")
-    call_command("run_scheduler", "--once", verbosity=0)
-    assert queued_args() == [partner.pk]

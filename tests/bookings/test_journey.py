@@ -447,3 +447,30 @@ def test_demo_content_is_idempotent_and_bookable(client, booking_page, django_as
     offer = Offer.objects.get(requires_acceptance=False)
     now = timezone.now()
     assert available_slots(offer, now, now + timedelta(days=14), now)  # weekday rules give times
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"partner": "any", "start": "9999-12-31T23:59:59-05:00"},
+        {"partner": "any", "start": "0001-01-01T00:00:00+05:00"},
+        {"partner": "any", "start": "9999-12-31T23:59:59Z", "tz": "Pacific/Kiritimati"},
+        {"partner": "any", "start": "2026-12-01T10:00:00.5Z"},
+        {"partner": "²"},
+        {"partner": "99999999999999999999999"},
+    ],
+)
+def test_strange_values_in_the_address_never_give_a_500(client, booking_page, offer, params):
+    for name in ("partner", "time", "details"):
+        response = client.get(step(booking_page, name, offer=offer.pk, **params))
+        assert response.status_code in {200, 302, 404}, (name, params, response.status_code)
+    assert client.get(step(booking_page, "partner", offer="²")).status_code == 404
+
+
+def test_an_address_a_calendar_invite_cannot_carry_is_refused_kindly(client, booking_page, offer, rungs):
+    response = submit_details(
+        client, booking_page, offer, first_slot(offer), rungs=rungs, email="a@[127.0.0.1]"
+    )
+    assert response.status_code == 400
+    assert "Enter an email address in the correct format" in body(response)
+    assert 'value="a@[127.0.0.1]"' in body(response)  # the input is kept

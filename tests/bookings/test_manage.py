@@ -1,5 +1,6 @@
 """The booker's manage link: GET never changes anything; cancel and rebook by POST; dead links 404."""
 
+import logging
 import re
 import uuid
 from datetime import timedelta
@@ -191,3 +192,15 @@ def test_posts_need_the_csrf_token(booking):
     assert strict.post(url("cancel", booking)).status_code == 403
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_refused_requests_never_log_the_token(client, booking, caplog):
+    """Django logs the path of 4xx answers and CSRF refusals; the token must never reach a log."""
+    token = manage_links.make_token(booking)
+    with caplog.at_level(logging.DEBUG):
+        client.get(f"/bookings/manage/{token}/cancel/")  # 405: POST only
+        client.put(f"/bookings/manage/{token}/")  # 405
+        Client(enforce_csrf_checks=True).post(f"/bookings/manage/{token}/cancel/")  # 403: no CSRF
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/bookings/manage/[redacted]" in logged
+    assert token not in logged

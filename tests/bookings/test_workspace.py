@@ -438,3 +438,11 @@ def test_password_reset_email_links_to_the_site(client, world, mailoutbox):
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
     assert "\n" not in mailoutbox[0].subject
+
+
+def test_time_off_far_in_the_future_is_a_form_error_not_a_crash(owner_client, world):
+    response = owner_client.post(
+        "/partners/time-off/", {"start_date": "9999-12-31", "end_date": "9999-12-31"}
+    )
+    assert response.status_code in {200, 400}
+    assert "between the years 2000 and 2100" in response.content.decode()

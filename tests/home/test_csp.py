@@ -3,6 +3,10 @@
 import re
 
 import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from config.middleware import SecurityHeadersMiddleware
 
 PAGES = ["/", "/for-professionals/", "/search/?query=co-production", "/no-such-page/"]
 
@@ -39,3 +43,13 @@ def test_500_page_has_no_inline_code():
     from home.views import server_error
 
     assert_no_inline_code(server_error(RequestFactory().get("/")).content.decode())
+
+
+def test_wagtail_preview_may_frame_the_page_but_the_public_site_may_not():
+    middleware = SecurityHeadersMiddleware(lambda request: HttpResponse("page"))
+    public = RequestFactory().get("/for-professionals/")
+    preview = RequestFactory().get("/for-professionals/")
+    preview.is_dummy = True  # what Wagtail sets on the request it renders a preview with
+    assert "frame-ancestors 'none'" in middleware(public)["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in middleware(preview)["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" not in middleware(preview)["Content-Security-Policy"]

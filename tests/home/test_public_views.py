@@ -95,3 +95,8 @@ def test_500_page_renders_without_the_database():
     assert "<h1>Sorry, something went wrong</h1>" in html
     assert '<html lang="en-GB">' in html
     assert '<a class="skip-link" href="#main">' in html
+
+
+@pytest.mark.parametrize("query", ['"', 'a"b', "\x00", "co-production\x1f"])
+def test_search_syntax_characters_never_give_a_500(demo, client, query):
+    assert client.get("/search/", {"query": query}).status_code == 200

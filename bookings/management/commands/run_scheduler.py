@@ -8,6 +8,7 @@ import signal
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
@@ -16,6 +17,8 @@ from bookings import calendar_sync, delivery, tasks
 
 # Calendar reads are queued at most this often; each calendar is read every 30 minutes.
 CALENDAR_EVERY_SECONDS = 300
+# Expired sessions hold half-finished booking answers (project notes among them): delete daily.
+SESSIONS_EVERY_SECONDS = 24 * 3600
 
 
 class Command(BaseCommand):
@@ -35,7 +38,7 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
-        calendars_due_at = 0.0
+        calendars_due_at = sessions_due_at = 0.0
         while self.running:
             if not once:  # a long-running loop recycles connections like a request would
                 close_old_connections()
@@ -44,6 +47,9 @@ class Command(BaseCommand):
                 calendars_due_at = time.monotonic() + CALENDAR_EVERY_SECONDS
                 if verbosity and (once or queued):
                     self.stdout.write(f"calendars: {queued} reads queued")
+            if time.monotonic() >= sessions_due_at:
+                call_command("clearsessions")
+                sessions_due_at = time.monotonic() + SESSIONS_EVERY_SECONDS
             report = delivery.sweep(
                 now=timezone.now(),
                 schedule=tasks.schedule_delivery,
