@@ -146,10 +146,21 @@ def decline(booking: Booking, *, now: datetime, actor=None, actor_label: str = "
     return _transition(booking, "declined", (S.PENDING,), S.DECLINED, now, actor, actor_label, bump=True)
 
 
-def cancel(booking: Booking, *, now: datetime, actor=None, actor_label: str = "booker") -> Booking:
-    """Pending or confirmed → cancelled; the time is freed and SEQUENCE goes up (iTIP CANCEL)."""
+def cancel(
+    booking: Booking, *, now: datetime, actor=None, actor_label: str = "booker", expected_sequence=None
+) -> Booking:
+    """Pending or confirmed → cancelled; the time is freed and SEQUENCE goes up (iTIP CANCEL).
+    With `expected_sequence` (a manage link's version), a booking changed since is left alone."""
     return _transition(
-        booking, "cancelled", BLOCKING_STATUSES, S.CANCELLED, now, actor, actor_label, bump=True
+        booking,
+        "cancelled",
+        BLOCKING_STATUSES,
+        S.CANCELLED,
+        now,
+        actor,
+        actor_label,
+        bump=True,
+        expected_sequence=expected_sequence,
     )
 
 
@@ -168,10 +179,21 @@ def mark_no_show(booking: Booking, *, now: datetime, actor=None, actor_label: st
 
 
 def _transition(
-    booking, action, allowed, to_status, now, actor, actor_label, *, bump=False, after_start=False
+    booking,
+    action,
+    allowed,
+    to_status,
+    now,
+    actor,
+    actor_label,
+    *,
+    bump=False,
+    after_start=False,
+    expected_sequence=None,
 ):
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        _require_version(locked, expected_sequence)
         _require(locked, action, allowed)
         if after_start and locked.start > now:
             raise InvalidTransition(
@@ -195,18 +217,21 @@ def reschedule(
     actor=None,
     actor_label: str = "booker",
     policy: Policy | None = None,
+    expected_sequence: int | None = None,
 ) -> Booking:
     """Move a pending or confirmed booking to `new_start` with the same partner.
 
     Invariant: same row, same public id and iCalendar UID, SEQUENCE + 1; the new time passes the
     same checks as a new booking (ignoring the booking's own old time), and the database's overlap
-    guard still applies to the updated row.
+    guard still applies to the updated row. With `expected_sequence` (a manage link's version),
+    a booking changed since is left alone.
     """
     policy = policy or policy_for_site()
     try:
         with transaction.atomic():
             list(Partner.objects.select_for_update().filter(pk=booking.partner_id))
             locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
+            _require_version(locked, expected_sequence)
             _require(locked, "rescheduled", BLOCKING_STATUSES)
             if new_start == locked.start:
                 raise InvalidBooking("The booking is already at that time.")
@@ -230,6 +255,14 @@ def reschedule(
     except IntegrityError:
         raise SlotUnavailable() from None
     return locked
+
+
+def _require_version(booking: Booking, expected_sequence: int | None) -> None:
+    """Two requests made with one manage link must not both act: only the first still matches."""
+    if expected_sequence is not None and booking.sequence != expected_sequence:
+        raise InvalidTransition(
+            "This booking has just been changed. Please use the link in your most recent email."
+        )
 
 
 def _require(booking: Booking, action: str, allowed) -> None:

@@ -92,7 +92,9 @@ def cancel(request, booking, token):
         context = _context(request, booking, token, now, refused=True)
         return render(request, "bookings/manage/booking.html", context, status=403)
     try:
-        cancelled = services.cancel(booking, now=now, actor_label="booker")
+        cancelled = services.cancel(
+            booking, now=now, actor_label="booker", expected_sequence=booking.sequence
+        )
     except BookingError as exc:
         context = _context(request, booking, token, now, error=exc.message)
         return render(request, "bookings/manage/booking.html", context, status=409)
@@ -118,7 +120,14 @@ def rebook(request, booking, token):
         try:
             if new_start is None:
                 raise SlotUnavailable("Choose one of the free times below.")
-            moved = services.reschedule(booking, new_start, now=now, actor_label="booker", policy=policy)
+            moved = services.reschedule(
+                booking,
+                new_start,
+                now=now,
+                actor_label="booker",
+                policy=policy,
+                expected_sequence=booking.sequence,
+            )
         except SlotUnavailable as exc:
             error = (
                 exc.message

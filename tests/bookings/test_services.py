@@ -205,3 +205,20 @@ def test_every_domain_error_has_a_plain_message():
     for cls in (BookingError, SlotUnavailable, InvalidBooking, InvalidTransition):
         assert cls().message and cls().message.endswith(".")
         assert cls("Custom words.").message == "Custom words."
+
+
+def test_a_manage_link_version_already_used_cannot_act_again(offer, partner, policy):
+    """A cancel and a move sent at once with one link: the second finds a newer version."""
+    booking = place(offer, partner, policy)
+    stale = Booking.objects.get(pk=booking.pk)  # what the second request looked up
+    services.reschedule(
+        booking, SLOT + timedelta(minutes=15), now=NOW, policy=policy, expected_sequence=booking.sequence
+    )
+    with pytest.raises(InvalidTransition, match="just been changed"):
+        services.cancel(stale, now=NOW, expected_sequence=stale.sequence)
+    with pytest.raises(InvalidTransition, match="just been changed"):
+        services.reschedule(
+            stale, SLOT + timedelta(hours=2), now=NOW, policy=policy, expected_sequence=stale.sequence
+        )
+    booking.refresh_from_db()
+    assert (booking.status, booking.start, booking.sequence) == (S.CONFIRMED, SLOT + timedelta(minutes=15), 1)
