@@ -156,19 +156,14 @@ def subject(notification: EmailNotification) -> str:
     return ical.clean_text(text)[:180]
 
 
-def carries_invite(notification: EmailNotification) -> bool:
-    """Whether this email carries a calendar invite. A partner whose subscribed feed already
-    shows this chat gets none, so the chat is never twice in their calendars (docs/feeds.md)."""
-    if notification.kind not in INVITE_METHOD:
-        return False
-    return notification.recipient != Recipient.PARTNER or not booking_in_partner_feed(notification.booking)
-
-
 def context(notification: EmailNotification) -> dict:
     booking = notification.booking
     to_booker = notification.recipient == Recipient.BOOKER
     reader_zone = booking.booker_time_zone if to_booker else booking.partner.time_zone
     kind = notification.kind
+    # A partner whose subscribed feed already shows this chat gets no invite, so the chat is
+    # never twice in their calendars (docs/feeds.md). One query, asked once per email.
+    in_feed = not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking)
     return {
         "kind": notification.kind,
         "to_booker": to_booker,
@@ -182,8 +177,8 @@ def context(notification: EmailNotification) -> dict:
         "offer_title": ical.clean_text(booking.offer.title),
         "format": booking.get_format_display(),
         "times": chat_times(booking, reader_zone),
-        "has_invite": carries_invite(notification),
-        "in_feed": not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking),
+        "has_invite": kind in INVITE_METHOD and not in_feed,
+        "in_feed": in_feed,
         "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
         "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
     }

@@ -127,12 +127,20 @@ def time_off(request):
         else:
             messages.success(request, "Your time off is saved. Nobody can book you during it.")
             return redirect("workspace:time_off")
-    entries = TimeOff.objects.filter(partner=partner, end__gt=now).order_by("start", "pk")
-    clashes = {
-        entry.pk: partner.bookings.blocking().overlapping(entry.start, entry.end).count() for entry in entries
-    }
+    entries = list(TimeOff.objects.filter(partner=partner, end__gt=now).order_by("start", "pk"))
+    # One query for every entry's clashes, not one per entry.
+    chats = list(
+        partner.bookings.blocking()
+        .filter(blocked_end__gt=min(entry.start for entry in entries))
+        .values_list("blocked_start", "blocked_end")
+        if entries
+        else []
+    )
     context = {
-        "entries": [(entry, clashes[entry.pk]) for entry in entries],
+        "entries": [
+            (entry, sum(1 for start, end in chats if start < entry.end and end > entry.start))
+            for entry in entries
+        ],
         "form": form,
         "nav": "time_off",
     }

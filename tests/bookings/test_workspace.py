@@ -446,3 +446,25 @@ def test_time_off_far_in_the_future_is_a_form_error_not_a_crash(owner_client, wo
     )
     assert response.status_code in {200, 400}
     assert "between the years 2000 and 2100" in response.content.decode()
+
+
+def test_time_off_page_query_count_does_not_grow_with_entries(owner_client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_client.get("/partners/time-off/").status_code == 200
+        return len(ctx.captured_queries)
+
+    start = timezone.now() + timedelta(days=60)
+    TimeOff.objects.create(partner=world["owner"], start=start, end=start + timedelta(hours=1))
+    queries()  # the first request also saves the session
+    few = queries()
+    for day in range(1, 9):
+        TimeOff.objects.create(
+            partner=world["owner"],
+            start=start + timedelta(days=day),
+            end=start + timedelta(days=day, hours=2),
+        )
+    assert queries() == few
