@@ -28,12 +28,9 @@ QUERY_BUDGET = 12
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    # The rate limit and the ladder live in the cache; every test starts cold.
+def _people_fill_forms_instantly(settings):
+    # The cache (rate limit, ladder) is cleared for every test by tests/conftest.py.
     settings.BOOKING_MIN_FILL_SECONDS = 0
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

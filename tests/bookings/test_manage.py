@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,13 +18,6 @@ from bookings.slot_display import iso_utc
 from bookings.slots import available_slots
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,24 +1,8 @@
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from wagtail.models import Page, Site
 
 from .factories import HomePageFactory
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    # home.site_cache keeps navigation and the ladder in the cache; each test starts cold.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _static_without_collectstatic(settings):
-    # WhiteNoise warns (an error under filterwarnings=error) when STATIC_ROOT was never collected;
-    # autorefresh looks files up per request instead. Drop once config/settings/test.py sets it.
-    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from .factories import ResourcePageFactory
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
-    # The session-wide live server loads WhiteNoise before any per-test setting can apply (see
-    # conftest.py); drop this once config/settings/test.py sets WHITENOISE_AUTOREFRESH.
 ]
 
 
