@@ -30,7 +30,8 @@ from django.test.utils import CaptureQueriesContext
 
 from bookings.availability import compute_slots
 from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
-from bookings.slots import available_slots, load_snapshot, policy_for_site
+from bookings.slots import load_snapshot, policy_for_site
+from tests.support.slots import available_slots
 
 NOW = datetime(2026, 5, 1, 8, tzinfo=UTC)
 WEEKDAYS = recurrence.Recurrence(rrules=[recurrence.Rule(recurrence.WEEKLY, byday=[0, 1, 2, 3, 4])])

@@ -16,10 +16,10 @@ setup_django("config.settings.bench")
 import recurrence  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bookings.journey.pages import BookingPage  # noqa: E402
 from bookings.models import AvailabilityRule, Offer, Partner  # noqa: E402
-from bookings.pages import BookingPage  # noqa: E402
-from bookings.slots import available_slots  # noqa: E402
 from home.models import LadderRung  # noqa: E402
+from tests.support.slots import available_slots  # noqa: E402
 
 WEEKDAYS = [recurrence.MO, recurrence.TU, recurrence.WE, recurrence.TH, recurrence.FR]
 

@@ -1,4 +1,4 @@
-"""Time and queries to serve a partner's calendar feed (bookings/feeds.py).
+"""Time and queries to serve a partner's calendar feed (bookings/calendars/feeds.py).
 
     .venv/bin/python bench/feed.py [--runs 30] [--chats 5000]
 
@@ -30,8 +30,7 @@ from django.utils import timezone
 
 from bench.common import measure
 from bookings import partner_services
-from bookings.models import Booking, BookingStatus, Offer, Partner
-from bookings.partner_calendars import PartnerFeed
+from bookings.models import Booking, BookingStatus, Offer, Partner, PartnerFeed
 
 
 def build(chats: int, others: int = 2000) -> str:

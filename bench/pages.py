@@ -3,7 +3,7 @@
     .venv/bin/python bench/pages.py [--runs 100]
 
 Uses a throwaway SQLite file (var/bench.sqlite3) with the demo content and DEBUG off, or
-DATABASE_URL if set. Compare the CPU column with PERFORMANCE.md's anchor: Wagtail's bakerydemo
+DATABASE_URL if set. Compare the CPU column with the anchor in docs/performance.md: Wagtail's bakerydemo
 home page spends about 34 CPU ms per request on this kind of machine.
 """
 

@@ -6,7 +6,7 @@ times in the partner's own zone.
 
 Rules are expanded on *local dates* with a naive local `dtstart` we build here, then each date is
 combined with the rule's times in the partner's zone. django-recurrence's own expansion uses the
-UTC start it stored, which drifts an hour across clock changes (INTEROP.md, upstream #174).
+UTC start it stored, which drifts an hour across clock changes (docs/calendar.md, upstream #174).
 
 Conflicts are turned into "forbidden start" intervals per partner. For a chat of length D with
 buffers bb/ba and rest r, an existing blocked interval [B0, B1) forbids starts in
@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 import dateutil.rrule
 from recurrence import Recurrence
 
+from bookings.zones import DEFAULT_TIME_ZONE
+
 # A start on a rule date is at most this far from local midnight in UTC, so one day of margin
 # either side when picking local dates for a UTC range is always enough.
 DAY = timedelta(days=1)
@@ -40,7 +42,7 @@ DAY = timedelta(days=1)
 @dataclass(frozen=True)
 class PartnerSpec:
     id: int
-    time_zone: str = "Europe/London"
+    time_zone: str = DEFAULT_TIME_ZONE
     accepting: bool = True  # active and not paused
     max_per_day: int | None = None
     max_per_week: int | None = None

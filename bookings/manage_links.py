@@ -10,7 +10,7 @@ import uuid
 
 from django.core import signing
 
-from .models import BLOCKING_STATUSES, Booking
+from bookings.models import BLOCKING_STATUSES, Booking
 
 SALT = "bookings.manage-link"
 

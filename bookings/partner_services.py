@@ -11,13 +11,21 @@ from datetime import date, datetime, time
 from django.db import transaction
 from wagtail.log_actions import log as wagtail_log
 
-from . import errors, weekly_ranges
-from .calendar_fetch import CalendarFetchError, normalise_calendar_url
-from .calendar_sync import sync_partner_calendar
-from .errors import InvalidInput
-from .models import AvailabilityRule, Booking, Partner, TimeOff
-from .partner_calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
-from .services import confirm, decline, mark_completed, mark_no_show
+from bookings import errors, weekly_ranges
+from bookings.calendars.fetch import CalendarFetchError, normalise_calendar_url
+from bookings.calendars.sync import sync_partner_calendar
+from bookings.errors import InvalidInput
+from bookings.models import (
+    AvailabilityRule,
+    Booking,
+    BusyInterval,
+    ExternalCalendar,
+    Partner,
+    PartnerFeed,
+    TimeOff,
+    hash_token,
+)
+from bookings.services import confirm, decline, mark_completed, mark_no_show
 
 # --- Chats, free times, time off, limits ---
 
@@ -45,12 +53,7 @@ def act_on_booking(
     if action == "decline":
         if reason not in DECLINE_REASONS:
             raise errors.InvalidInput("Please choose a reason to give the person who asked.")
-        with transaction.atomic():
-            declined = decline(booking, now=now, actor=actor, actor_label="partner")
-            event = declined.events.filter(action="declined").latest("at", "pk")
-            event.details = {**event.details, "reason": reason}
-            event.save(update_fields=["details"])
-        return declined
+        return decline(booking, now=now, actor=actor, actor_label="partner", reason=reason)
     if action not in PARTNER_ACTIONS:
         raise errors.InvalidInput("That is not something you can do to a chat.")
     return PARTNER_ACTIONS[action](booking, now=now, actor=actor, actor_label="partner")
@@ -185,8 +188,8 @@ def _audit(partner: Partner, actor, change: str) -> None:
 
 
 # --- Partners' calendars ---
-# The private feed a partner subscribes to (bookings/feeds.py) and their own calendar whose busy
-# times close their slots (bookings/calendar_sync.py). Each function is one transaction; the
+# The private feed a partner subscribes to (bookings/calendars/feeds.py) and their own calendar whose busy
+# times close their slots (bookings/calendars/sync.py). Each function is one transaction; the
 # background read is queued inside it, so it exists exactly when the saved address does.
 
 

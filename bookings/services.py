@@ -13,11 +13,11 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from . import notifications
-from .availability import Policy, free_partners
-from .errors import InvalidBooking, InvalidTransition, SlotUnavailable
-from .models import BLOCKING_STATUSES, Booking, BookingEvent, BookingStatus, Format, Offer, Partner
-from .slots import load_snapshot, policy_for_site
+from bookings.availability import Policy, free_partners
+from bookings.errors import InvalidBooking, InvalidTransition, SlotUnavailable
+from bookings.models import BLOCKING_STATUSES, Booking, BookingEvent, BookingStatus, Format, Offer, Partner
+from bookings.outbox import notifications
+from bookings.slots import load_snapshot, policy_for_site
 
 S = BookingStatus
 
@@ -125,7 +125,7 @@ def _place_locked(offer, start, partner, booker, now, idempotency_key, policy) -
     booking.set_times(start, offer)
     booking.save()
     _record(booking, "placed", "", now, None, "booker")
-    notifications.booking_changed(booking, "placed")
+    notifications.booking_changed(booking, "placed", now=now)
     return booking
 
 
@@ -141,9 +141,17 @@ def confirm(booking: Booking, *, now: datetime, actor=None, actor_label: str = "
     return _transition(booking, "confirmed", (S.PENDING,), S.CONFIRMED, now, actor, actor_label, bump=True)
 
 
-def decline(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
-    """Pending → declined; the time is freed at once (declined never blocks)."""
-    return _transition(booking, "declined", (S.PENDING,), S.DECLINED, now, actor, actor_label, bump=True)
+def decline(
+    booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", reason: str = ""
+) -> Booking:
+    """Pending → declined; the time is freed at once (declined never blocks).
+
+    `reason` is a key from a fixed list (never free text: history outlives the retention purge)
+    and is recorded in the same history entry."""
+    details = {"reason": reason} if reason else None
+    return _transition(
+        booking, "declined", (S.PENDING,), S.DECLINED, now, actor, actor_label, bump=True, details=details
+    )
 
 
 def cancel(
@@ -190,6 +198,7 @@ def _transition(
     bump=False,
     after_start=False,
     expected_sequence=None,
+    details=None,
 ):
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -204,8 +213,8 @@ def _transition(
         if bump:
             locked.sequence += 1
         locked.save(update_fields=["status", "sequence", "updated_at"])
-        _record(locked, action, from_status, now, actor, actor_label)
-        notifications.booking_changed(locked, action)
+        _record(locked, action, from_status, now, actor, actor_label, details)
+        notifications.booking_changed(locked, action, now=now)
     return locked
 
 
@@ -251,7 +260,7 @@ def reschedule(
             locked.save()
             details = {"from_start": old_start.isoformat(), "to_start": new_start.isoformat()}
             _record(locked, "rescheduled", locked.status, now, actor, actor_label, details)
-            notifications.booking_changed(locked, "rescheduled")
+            notifications.booking_changed(locked, "rescheduled", now=now)
     except IntegrityError:
         raise SlotUnavailable() from None
     return locked

@@ -1,4 +1,5 @@
-"""Loads what the slot engine needs for a date range, in a fixed number of queries.
+"""Loads what the slot engine needs for a date range, in a fixed number of queries, and pages
+the free times it finds a fortnight at a time for the journey and the manage link.
 
 Four queries whatever the number of partners, days or past bookings (partners with their own
 calendar's freshness, rules, time off together with busy times from own calendars, bookings near
@@ -7,14 +8,16 @@ History outside the range is never read: only bookings within MARGIN of it can a
 buffers or rest.
 """
 
-from datetime import datetime, timedelta
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from wagtail.models import Site
 
-from .availability import (
+from bookings.availability import (
     BusySpec,
     OfferSpec,
     PartnerSpec,
@@ -25,12 +28,13 @@ from .availability import (
     TimeOffSpec,
     compute_slots,
 )
-from .models import AvailabilityRule, Booking, BookingSettings, Offer, Partner, TimeOff
-from .partner_calendars import BusyInterval
+from bookings.models import AvailabilityRule, Booking, BookingSettings, BusyInterval, Offer, Partner, TimeOff
+from bookings.zones import format_day, format_time, iso_utc
 
 # A whole local week either side (the weekly cap counts it) plus a day for zone offsets;
 # buffers and rest are minutes, far inside this.
 MARGIN = timedelta(days=8)
+DAYS_PER_PAGE = 14
 
 
 def policy_from_settings(booking_settings: BookingSettings) -> Policy:
@@ -124,17 +128,103 @@ def load_snapshot(
     return offer_spec(offer, ids), snapshot
 
 
-def available_slots(
+@dataclass(frozen=True)
+class TimeOption:
+    start: datetime
+    iso: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DayOption:
+    day: date
+    iso: str
+    label: str
+    times: tuple[TimeOption, ...]
+
+
+@dataclass(frozen=True)
+class Fortnight:
+    first_day: date
+    days: tuple[DayOption, ...]  # only days with at least one free time
+    earlier: date | None  # first day of the previous page, if it can hold bookable times
+    later: date | None
+    selected: DayOption | None  # the day asked for if it has free times, else the first that has
+
+
+def fortnight(
     offer: Offer,
+    partner: Partner | None,
+    zone: str,
+    first_day: date | None,
+    now: datetime,
+    policy: Policy,
+    *,
+    day: date | None = None,
+    exclude_booking_id: int | None = None,
+    exclude_start: datetime | None = None,
+) -> Fortnight:
+    """Days with free times in [first_day, first_day + 14 days) as local days in `zone`.
+
+    One snapshot load, so the query count does not grow with partners or bookings. A booking
+    being moved is left out of the snapshot (`exclude_booking_id`), so it may move into a time
+    that overlaps its old one; its current start is not offered (`exclude_start`).
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    first_day = max(first_day or today, today)
+    last_bookable = (now + policy.horizon).astimezone(tz).date()
+    first_day = min(first_day, last_bookable)
+    range_start = datetime.combine(first_day, time(0), tz)
+    range_end = datetime.combine(first_day + timedelta(days=DAYS_PER_PAGE), time(0), tz)
+    slots = free_slots(
+        offer, partner, range_start, range_end, now, policy, exclude_booking_id=exclude_booking_id
+    )
+    grouped: dict[date, list[TimeOption]] = {}
+    for slot in slots:
+        if exclude_start is not None and slot.start == exclude_start:
+            continue
+        local_day = slot.start.astimezone(tz).date()
+        grouped.setdefault(local_day, []).append(
+            TimeOption(slot.start, iso_utc(slot.start), format_time(slot.start, zone))
+        )
+    days = tuple(DayOption(d, d.isoformat(), format_day(d), tuple(t)) for d, t in sorted(grouped.items()))
+    earlier = None
+    if first_day > today:
+        earlier = max(today, first_day - timedelta(days=DAYS_PER_PAGE))
+    later_day = first_day + timedelta(days=DAYS_PER_PAGE)
+    later = later_day if later_day <= last_bookable else None
+    selected = next((d for d in days if d.day == day), days[0] if days else None)
+    return Fortnight(first_day, days, earlier, later, selected)
+
+
+def free_slots(
+    offer: Offer,
+    partner: Partner | None,
     range_start: datetime,
     range_end: datetime,
     now: datetime,
+    policy: Policy,
     *,
-    policy: Policy | None = None,
-    partner: Partner | None = None,
+    exclude_booking_id: int | None = None,
 ) -> list[Slot]:
-    """Bookable slots for `offer` starting in [range_start, range_end); one partner or anyone."""
-    policy = policy or policy_for_site()
+    """Bookable slots for `offer` starting in [range_start, range_end), with `partner` or anyone.
+
+    `exclude_booking_id` ignores one booking (the one being moved).
+    """
     partner_ids = None if partner is None else [partner.pk]
-    spec, snapshot = load_snapshot(offer, range_start, range_end, partner_ids=partner_ids)
+    spec, snapshot = load_snapshot(
+        offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
+    )
     return compute_slots(snapshot, spec, policy, range_start, range_end, now)
+
+
+def nearest_free(
+    offer: Offer, partner: Partner | None, start: datetime, now: datetime, policy: Policy, *, after: int = 5
+) -> list[Slot]:
+    """The nearest free slot before `start` (if any) and the next `after` slots after it."""
+    window = timedelta(days=DAYS_PER_PAGE)
+    slots = free_slots(offer, partner, start - window, start + window, now, policy)
+    before = [s for s in slots if s.start < start][-1:]
+    later = [s for s in slots if s.start > start][:after]
+    return before + later

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
-from bookings.bot_guard import client_key
+from bookings.clients import client_key
 
 
 def _keys(username: str, request) -> tuple[str, str]:

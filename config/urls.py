@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from bookings import feeds
+from bookings.workspace import feed as partner_feed_view
 from home import views as home_views
 
 urlpatterns = [
@@ -17,8 +17,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("partners/feed/<str:token>.ics", feeds.partner_feed, name="partner_feed"),
-    path("partners/", include("bookings.workspace_urls")),
+    path("partners/feed/<str:token>.ics", partner_feed_view.partner_feed, name="partner_feed"),
+    path("partners/", include("bookings.workspace.urls")),
 ]
 
 if settings.DEBUG:
@@ -27,7 +27,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [
-    path("bookings/", include("bookings.urls")),
+    path("bookings/", include("bookings.journey.urls")),
     path("", include(wagtail_urls)),
 ]
 

@@ -1,7 +1,7 @@
 """Shared, rarely edited content every page shows, kept in Django's cache.
 
 The navigation, footer and ladder appear on many pages but change only when an editor saves.
-Reading them from the cache keeps a page within its query budget (PERFORMANCE.md: at most 12,
+Reading them from the cache keeps a page within its query budget (docs/performance.md: at most 12,
 whatever the content). Invariant: every write that could change what they show (saving the
 setting or a rung, publishing, unpublishing, moving or deleting a page, editing a site) clears
 the cached copy once the transaction commits, so a reader never re-caches stale rows.

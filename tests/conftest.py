@@ -1,4 +1,4 @@
-"""Shared fixtures. Browser set-up follows ../shared/BROWSER.md (Debian chromium, axe-core from npm)."""
+"""Shared fixtures. Browser set-up follows docs/testing.md (Debian chromium, axe-core from npm)."""
 
 import os
 import shutil
@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.ical_parsers import icaljs_missing, icaljs_skip_reason
+
 # Playwright's sync API keeps an event loop running in the main thread, which trips Django's
-# async-safety guard on the test database flush (BROWSER.md, pitfall P1). Test process only.
+# async-safety guard on the test database flush (docs/testing.md, pitfall P1). Test process only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,21 +34,33 @@ def _e2e_missing() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
     if not AXE_JS.exists():
-        return "axe-core not installed (run npm ci)"
+        return "axe-core not installed (run npm ci, or make test with npm on PATH)"
     return ""
 
 
 def pytest_collection_modifyitems(config, items):
     _serialize_every_transactional_test(items)
     missing = _e2e_missing()
-    if not missing:
-        return
-    if os.environ.get("E2E_REQUIRED") == "1":
-        raise pytest.UsageError(f"E2E_REQUIRED=1 but {missing}")
-    skip = pytest.mark.skip(reason=f"browser tests need: {missing}")
-    for item in items:
-        if "e2e" in item.keywords:
-            item.add_marker(skip)
+    icaljs = icaljs_missing()
+    if os.environ.get("E2E_REQUIRED") == "1" and (missing or icaljs):
+        problems = [
+            f"browser tests need: {missing}" if missing else "",
+            icaljs_skip_reason(icaljs) if icaljs else "",
+        ]
+        raise pytest.UsageError(f"E2E_REQUIRED=1 but {'; '.join(filter(None, problems))}")
+    if missing:
+        skip = pytest.mark.skip(reason=f"browser tests need: {missing}")
+        for item in items:
+            if "e2e" in item.keywords:
+                item.add_marker(skip)
+    if icaljs:
+        # The ical.js case of every test parametrised over PARSERS; direct calls to parse_icaljs
+        # skip themselves with the same reason.
+        skip = pytest.mark.skip(reason=icaljs_skip_reason(icaljs))
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None and "ical.js" in callspec.params.values():
+                item.add_marker(skip)
 
 
 def _serialize_every_transactional_test(items):

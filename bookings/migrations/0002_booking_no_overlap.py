@@ -2,7 +2,7 @@
 
 Django's ExclusionConstraint is not declared on the model because SQLite cannot create it and
 model validation would try to evaluate it there; on SQLite the booking services run in an
-IMMEDIATE transaction with a re-check instead (see bookings/services.py and RELIABILITY.md).
+IMMEDIATE transaction with a re-check instead (see bookings/services.py and docs/reliability.md, promise 2).
 """
 
 from django.contrib.postgres.operations import BtreeGistExtension

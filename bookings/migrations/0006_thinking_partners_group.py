@@ -1,6 +1,6 @@
 """The "Thinking partners" group: a label for partner accounts that grants no permissions, so
 membership never opens the Wagtail or Django admin. The workspace checks the linked Partner,
-not the group (bookings/workspace_access.py)."""
+not the group (bookings/workspace/access.py)."""
 
 from django.db import migrations
 

@@ -1,6 +1,6 @@
 """Settings shared by every environment.
 
-The environment is read here and only here (STYLE.md, convention 7). Safe local defaults let
+The environment is read here and only here (docs/conventions.md, convention 7). Safe local defaults let
 `make run` work with nothing but Python; production.py refuses to start without real secrets.
 """
 
@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "home",
     "resources",
     "bookings",
+    "bookings.journey",
+    "bookings.workspace",
+    "bookings.staff",
+    "bookings.demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -51,7 +55,7 @@ INSTALLED_APPS = [
     "recurrence",
     "django_tasks",
     "django_tasks_db",
-    # django-recurrence's widget loads admin/js/jquery.init.js (INTEROP.md), so admin stays.
+    # django-recurrence's widget loads admin/js/jquery.init.js (docs/calendar.md), so admin stays.
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,7 +101,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite by default. IMMEDIATE transactions take the write lock at BEGIN, so two bookings racing
-# for one slot queue up instead of failing with "database is locked" (RELIABILITY.md).
+# for one slot queue up instead of failing with "database is locked" (docs/reliability.md, facts).
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
@@ -195,7 +199,7 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
-# --- Security headers (RELIABILITY.md promise 10) -------------------------------------------
+# --- Security headers (docs/reliability.md, promise 10) -------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -211,18 +215,33 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "config.log_redaction.RedactSecretPaths"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request lines carry URLs, and some URLs are secrets (feeds, manage links).
-        "django.server": {"handlers": [], "propagate": False},
+        # runserver's request lines carry URLs, and some URLs are secrets (feeds, manage links).
+        # With no handler at all, 4xx/5xx lines went to Python's last-resort handler unredacted.
+        "django.server": {"handlers": ["django.server"], "filters": ["redact_secrets"], "propagate": False},
         # These log the path of refused requests; redact at the source as well as at the handler.
         "django.request": {"filters": ["redact_secrets"]},
         "django.security.csrf": {"filters": ["redact_secrets"]},
     },
 }
 
-# --- Booking form protection (bookings/bot_guard.py) ----------------------------------------
+# --- Booking form protection (bookings/journey/bot_guard.py) ----------------------------------------
 BOOKING_MIN_FILL_SECONDS = float(os.environ.get("BOOKING_MIN_FILL_SECONDS", "3"))
 BOOKING_FORM_MAX_AGE_SECONDS = int(os.environ.get("BOOKING_FORM_MAX_AGE_SECONDS", str(6 * 3600)))
 BOOKING_RATE_LIMIT = int(os.environ.get("BOOKING_RATE_LIMIT", "30"))
@@ -230,7 +249,7 @@ BOOKING_RATE_WINDOW_SECONDS = int(os.environ.get("BOOKING_RATE_WINDOW_SECONDS", 
 # How many reverse proxies in front of the app add X-Forwarded-For (0: trust REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-# --- Partners' own calendars (bookings/busy_calendar.py) ------------------------------------
+# --- Partners' own calendars (bookings/calendars/busy.py) ------------------------------------
 # Private and loopback addresses are refused (SSRF) unless this is on; tests serve ICS locally.
 BUSY_CALENDAR_ALLOW_PRIVATE = env_bool("BUSY_CALENDAR_ALLOW_PRIVATE", False)
 BUSY_CALENDAR_TIMEOUT = float(os.environ.get("BUSY_CALENDAR_TIMEOUT", "15"))
@@ -239,7 +258,7 @@ BUSY_CALENDAR_MAX_BYTES = int(os.environ.get("BUSY_CALENDAR_MAX_BYTES", str(5 * 
 # that the partner's slots close until it can be read again (docs/busy-calendar.md).
 BUSY_CALENDAR_STALE_AFTER_HOURS = int(os.environ.get("BUSY_CALENDAR_STALE_AFTER_HOURS", "24"))
 
-# --- Booking emails: delivery, retries, reminders (bookings/delivery.py, docs/operations.md) ---
+# --- Booking emails: delivery, retries, reminders (bookings/outbox/delivery.py, docs/operations.md) ---
 # Temporary failures (SMTP down, timeouts, 4xx) are retried after BASE·2^(attempt-1) seconds,
 # capped at MAX; after EMAIL_MAX_ATTEMPTS the email is marked failed for staff to see.
 EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("EMAIL_RETRY_BASE_SECONDS", "30"))
@@ -255,7 +274,7 @@ SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", 
 # One reminder this long before each confirmed chat (0 turns reminders off).
 REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
 
-# --- Booker manage links (bookings/views.py) ------------------------------------------------
+# --- Booker manage links (bookings/journey/manage_views.py) ------------------------------------------------
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
 # after that the page tells the booker to email BOOKINGS_MAILBOX instead.
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))

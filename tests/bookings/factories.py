@@ -3,12 +3,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import factory
 import recurrence
 
+from bookings import weekly_ranges
 from bookings.models import AvailabilityRule, Booking, BookingStatus, Offer, Partner, TimeOff
 
 
 def weekly(*days) -> recurrence.Recurrence:
-    """A weekly recurrence on the given weekday numbers (0 = Monday)."""
-    return recurrence.Recurrence(rrules=[recurrence.Rule(recurrence.WEEKLY, byday=list(days))])
+    """A weekly recurrence on the given weekday numbers (0 = Monday), as the workspace builds it."""
+    return weekly_ranges.weekly(days)
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

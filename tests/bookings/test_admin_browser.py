@@ -1,5 +1,5 @@
 """django-recurrence's widget really runs inside the Wagtail admin (its JS needs Django admin's
-jQuery; without it the field silently stays a text box, INTEROP.md)."""
+jQuery; without it the field silently stays a text box, docs/calendar.md)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Authorisation matrix generated from the URLconf (RELIABILITY.md promise 7).
+"""Authorisation matrix generated from the URLconf (docs/reliability.md, promise 7).
 
 Every route in the "workspace" namespace, plus the partner feed, is requested with the OWNER's
 real ids by another partner, a Wagtail editor, a superuser without a partner and an anonymous
@@ -8,7 +8,7 @@ visitor, with GET and with a POST that would succeed for the owner. Expected ans
 * pages without an object for another partner: their own page, with none of the owner's data;
 * anything for a signed-in person without a partner: 403;
 * anything for an anonymous visitor: 302 to the login page (a deliberate choice: partners
-  follow links from emails, so a redirect helps them and shows no data; see workspace_access.py).
+  follow links from emails, so a redirect helps them and shows no data; see bookings/workspace/access.py).
 
 No response body or Location header may contain the owner's name, the booker's name, email or
 organisation, or the project description, and the owner's data must be unchanged at the end.
@@ -25,10 +25,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bookings import partner_services
-from bookings.models import AvailabilityRule, Booking, Partner, TimeOff
-from bookings.partner_calendars import ExternalCalendar, PartnerFeed
-
-from .workspace_people import SECRETS, editor, owner_world, partner_with_login
+from bookings.models import AvailabilityRule, Booking, ExternalCalendar, Partner, PartnerFeed, TimeOff
+from tests.support.workspace_people import SECRETS, editor, owner_world, partner_with_login
 
 pytestmark = pytest.mark.django_db
 

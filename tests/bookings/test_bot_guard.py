@@ -1,24 +1,27 @@
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
 from django.test import RequestFactory, override_settings
 
-from bookings import bot_guard
+from bookings import clients
+from bookings.journey import bot_guard
 
-NOW = 1_800_000_000.0
+NOW = datetime.fromtimestamp(1_800_000_000, UTC)
 
 
 def test_honeypot_filled_is_refused():
-    data = {"website": "http://spam.example", "form_stamp": bot_guard.issue_stamp(NOW - 60)}
-    assert bot_guard.check_submission(data, now_ts=NOW) == bot_guard.Verdict(False, "honeypot")
+    stamp = bot_guard.issue_stamp(NOW - timedelta(seconds=60))
+    data = {"website": "http://spam.example", "form_stamp": stamp}
+    assert bot_guard.check_submission(data, now=NOW) == bot_guard.Verdict(False, "honeypot")
 
 
 def test_a_person_at_normal_speed_passes():
-    data = {"website": "", "form_stamp": bot_guard.issue_stamp(NOW - 45)}
-    assert bot_guard.check_submission(data, now_ts=NOW).ok
+    data = {"website": "", "form_stamp": bot_guard.issue_stamp(NOW - timedelta(seconds=45))}
+    assert bot_guard.check_submission(data, now=NOW).ok
 
 
 @pytest.mark.parametrize(
@@ -26,43 +29,45 @@ def test_a_person_at_normal_speed_passes():
     [
         ("", "stamp"),
         ("1800000000.0", "stamp"),
-        (bot_guard.issue_stamp(NOW - 60)[:-2] + "xx", "stamp"),
-        (bot_guard.issue_stamp(NOW - 0.5), "too-fast"),
-        (bot_guard.issue_stamp(NOW - 7 * 3600), "expired"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=60))[:-2] + "xx", "stamp"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=0.5)), "too-fast"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=7 * 3600)), "expired"),
     ],
 )
 def test_forged_replayed_or_too_fast_stamps_are_refused(stamp, reason):
-    assert bot_guard.check_submission({"form_stamp": stamp}, now_ts=NOW) == bot_guard.Verdict(False, reason)
+    assert bot_guard.check_submission({"form_stamp": stamp}, now=NOW) == bot_guard.Verdict(False, reason)
 
 
 def test_rate_limit_allows_up_to_the_limit_per_window(settings):
     scope = f"test-{uuid.uuid4()}"
     results = [
-        bot_guard.within_rate_limit(scope, "10.0.0.1", now_ts=NOW, limit=3, window_seconds=60)
-        for _ in range(5)
+        bot_guard.within_rate_limit(scope, "10.0.0.1", now=NOW, limit=3, window_seconds=60) for _ in range(5)
     ]
     assert results == [True, True, True, False, False]
     # Another client is unaffected, and so is the same client in the next window.
-    assert bot_guard.within_rate_limit(scope, "10.0.0.2", now_ts=NOW, limit=3, window_seconds=60)
-    assert bot_guard.within_rate_limit(scope, "10.0.0.1", now_ts=NOW + 60, limit=3, window_seconds=60)
+    assert bot_guard.within_rate_limit(scope, "10.0.0.2", now=NOW, limit=3, window_seconds=60)
+    next_window = NOW + timedelta(seconds=60)
+    assert bot_guard.within_rate_limit(scope, "10.0.0.1", now=next_window, limit=3, window_seconds=60)
 
 
 @override_settings(TRUSTED_PROXY_COUNT=1)
 def test_client_key_uses_the_address_the_trusted_proxy_saw():
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="10.0.0.5")
-    assert bot_guard.client_key(request) == "203.0.113.9"
+    assert clients.client_key(request) == "203.0.113.9"
 
 
 def test_client_key_ignores_forwarded_header_without_trusted_proxies():
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4", REMOTE_ADDR="10.0.0.5")
-    assert bot_guard.client_key(request) == "10.0.0.5"
+    assert clients.client_key(request) == "10.0.0.5"
 
 
 COUNT_SCRIPT = """
 import os, sys, django
+from datetime import UTC, datetime
 django.setup()
-from bookings.bot_guard import within_rate_limit
-allowed = sum(within_rate_limit(sys.argv[1], "198.51.100.7", now_ts=1.8e9, limit=25, window_seconds=600)
+from bookings.journey.bot_guard import within_rate_limit
+now = datetime.fromtimestamp(1.8e9, UTC)
+allowed = sum(within_rate_limit(sys.argv[1], "198.51.100.7", now=now, limit=25, window_seconds=600)
               for _ in range(20))
 print(allowed)
 """

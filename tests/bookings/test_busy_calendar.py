@@ -17,16 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings import calendar_fetch
-from bookings.busy_calendar import busy_intervals, busy_intervals_isolated
-from bookings.calendar_fetch import (
+from bookings.calendars import fetch as calendar_fetch
+from bookings.calendars.busy import busy_intervals, busy_intervals_isolated
+from bookings.calendars.fetch import (
     CalendarFetchError,
     CalendarParseError,
     fetch_calendar,
     is_public_address,
     normalise_calendar_url,
 )
-from tests.bookings.ics_server import IcsServer, drip, huge, ics, redirect, respond, stall, status
+from tests.support.ics_server import IcsServer, drip, huge, ics, redirect, respond, stall, status
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -485,7 +485,7 @@ def test_invalid_addresses_are_refused_before_any_lookup(url):
 
 def test_secret_address_never_reaches_logs_or_error_text(server, caplog):
     server.routes["/calendar/ical/s3cr3t-token/basic.ics"] = status(404)
-    with caplog.at_level(logging.INFO, logger="bookings.calendar_fetch"):
+    with caplog.at_level(logging.INFO, logger="bookings.calendars.fetch"):
         error = fetch_error(server.url("/calendar/ical/s3cr3t-token/basic.ics"))
     assert "127.0.0.1" in caplog.text  # the host is logged, for staff
     assert not any("s3cr3t" in text for text in (caplog.text, str(error), repr(error), error.message))

@@ -1,6 +1,6 @@
 """Busy times from a partner's own calendar, end to end: local server → task → slots → booking.
 
-Only 127.0.0.1 is ever contacted (tests/bookings/ics_server.py); the addresses are IP literals,
+Only 127.0.0.1 is ever contacted (tests/support/ics_server.py); the addresses are IP literals,
 so no name is looked up. `now` is passed in, as the task's edge would.
 """
 
@@ -12,18 +12,18 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from bookings import calendar_sync, partner_services, services
-from bookings.calendar_fetch import CalendarFetchError
-from bookings.calendar_sync import sync_due_calendars, sync_partner
+from bookings import partner_services, services
+from bookings.calendars import sync as calendar_sync
+from bookings.calendars.fetch import CalendarFetchError
+from bookings.calendars.sync import sync_due_calendars, sync_partner
 from bookings.errors import InvalidInput, SlotUnavailable
-from bookings.models import Format, TimeOff
-from bookings.partner_calendars import BusyInterval, ExternalCalendar
+from bookings.models import BusyInterval, ExternalCalendar, Format, TimeOff
 from bookings.services import BookerDetails
-from bookings.slots import available_slots
+from tests.support.ics_server import IcsServer, huge, ics, redirect, stall, status
+from tests.support.slots import available_slots
 
 from .conftest import NOW
 from .factories import AvailabilityRuleFactory, PartnerFactory
-from .ics_server import IcsServer, huge, ics, redirect, stall, status
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -239,7 +239,7 @@ def test_the_task_runs_with_ids_only(server, partner):
 
 
 def sync_tasks():
-    return DBTaskResult.objects.filter(task_path="bookings.calendar_sync.sync_partner_calendar")
+    return DBTaskResult.objects.filter(task_path="bookings.calendars.sync.sync_partner_calendar")
 
 
 def queued_args():

@@ -1,4 +1,4 @@
-"""Double bookings under concurrency (RELIABILITY.md promises 1 and 2)."""
+"""Double bookings under concurrency (docs/reliability.md, promises 1 and 2)."""
 
 import json
 import os
@@ -13,9 +13,9 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings import services
 from bookings.models import Booking, BookingStatus
+from tests.support.race import NOW, POLICY, race
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
-from .race import NOW, POLICY, race
 
 SLOT = datetime(2026, 6, 1, 10, tzinfo=UTC)
 THREADS = 200
@@ -128,7 +128,7 @@ def test_sqlite_file_database_200_threads(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.bookings.sqlite_race", str(THREADS)],
+        [sys.executable, "-m", "tests.support.sqlite_race", str(THREADS)],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,

@@ -1,5 +1,5 @@
 """Booking emails as a real SMTP server receives them, and their invites as three calendar parsers
-we did not write read them (icalendar, vobject, ical.js): INTEROP.md checklist, RELIABILITY.md 13, 16."""
+we did not write read them (icalendar, vobject, ical.js): docs/calendar.md, docs/reliability.md 13, 16."""
 
 import re
 from datetime import UTC, datetime
@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from bookings import services, tasks
-from bookings.delivery import WAITING
+from bookings import services
 from bookings.manage_links import booking_for_token
 from bookings.models import Booking, EmailNotification, NotificationStatus, Recipient
+from bookings.outbox import tasks
+from bookings.outbox.delivery import WAITING
 from bookings.services import BookerDetails
-
-from .ical_parsers import PARSERS
-from .outbox import body, calendar_bytes, calendar_parts, install_clock, with_email
-from .smtp_server import SmtpServer, use_smtp
+from tests.support.ical_parsers import PARSERS
+from tests.support.outbox import body, calendar_bytes, calendar_parts, install_clock, with_email
+from tests.support.smtp_server import SmtpServer, use_smtp
 
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
@@ -313,7 +313,7 @@ def test_a_partner_without_an_address_is_skipped_visibly_and_the_booker_still_in
 
 @pytest.mark.django_db
 def test_partner_contact_email_is_preferred_to_the_account_email(django_user_model):
-    from bookings.emails import partner_email
+    from bookings.outbox.emails import partner_email
 
     from .factories import BookingFactory
 

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from bookings import partner_services, services
-from bookings.feeds import booking_in_partner_feed, feed_url, partner_uses_feed
-from bookings.models import Booking, BookingStatus, Format
-from bookings.partner_calendars import PartnerFeed, hash_token
+from bookings.calendars.feeds import booking_in_partner_feed
+from bookings.models import Booking, BookingStatus, Format, PartnerFeed, hash_token
+from bookings.workspace.feed import feed_url
+from tests.support.ical_parsers import PARSERS
 
 from .factories import BookingFactory, OfferFactory, PartnerFactory
-from .ical_parsers import PARSERS
 
 pytestmark = pytest.mark.django_db
 
@@ -235,12 +235,12 @@ def test_chats_booked_before_the_feed_keep_invites_and_stay_out_of_it(client, pa
     before = book(partner, offer, now + timedelta(days=2))
     Booking.objects.filter(pk=before.pk).update(created_at=now - timedelta(hours=1))
     before.refresh_from_db()
-    assert not partner_uses_feed(partner)
+    assert not PartnerFeed.objects.filter(partner=partner).exists()
     assert not booking_in_partner_feed(before)
 
     token = partner_services.create_or_rotate_feed(partner, now=now)
     after = book(partner, offer, now + timedelta(days=3))
-    assert partner_uses_feed(partner)
+    assert PartnerFeed.objects.filter(partner=partner).exists()
     assert not booking_in_partner_feed(before)  # invited already: stays with its invites
     assert booking_in_partner_feed(after)  # feed only: its emails carry no invite
     text = client.get(url(token)).content.decode()
@@ -251,7 +251,7 @@ def test_chats_booked_before_the_feed_keep_invites_and_stay_out_of_it(client, pa
     assert booking_in_partner_feed(after) and not booking_in_partner_feed(before)
 
     partner_services.disable_feed(partner)
-    assert not partner_uses_feed(partner) and not booking_in_partner_feed(after)
+    assert not PartnerFeed.objects.filter(partner=partner).exists() and not booking_in_partner_feed(after)
 
 
 def test_last_modified_never_predates_today_as_the_window_moves_daily(client, partner, offer, token, now):

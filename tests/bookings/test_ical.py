@@ -1,4 +1,4 @@
-"""bookings.ical against the checklist in /work/shared/INTEROP.md, read back by three parsers."""
+"""bookings.ical against the checklist in docs/calendar.md, read back by three parsers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookings.ical import EventData, Person, clean_text, feed, invite
-from tests.bookings.ical_parsers import PARSERS, parse_icalendar, parse_icaljs, parse_vobject
+from bookings.calendars.ical import EventData, Person, clean_text, feed, invite
+from tests.support.ical_parsers import PARSERS, parse_icalendar, parse_icaljs, parse_vobject
 
 LONDON = ZoneInfo("Europe/London")
 STAMP = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

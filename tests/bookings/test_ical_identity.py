@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, Parameters, vCalAddress, vDuration, vText
 
-from bookings import ical
-from bookings.ical import EventData, Person, clean_text, feed, invite
+from bookings.calendars import ical
+from bookings.calendars.ical import EventData, Person, clean_text, feed, invite
 from tests.bookings.test_ical import (
     HOSTILE,
     LONDON,

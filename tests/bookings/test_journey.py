@@ -1,7 +1,6 @@
 """The booking journey through Django's test client: steps, errors, races, bots, query budgets."""
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -15,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Site
 
-from bookings import bot_guard, demo
+from bookings.demo import content as demo
+from bookings.journey import bot_guard
+from bookings.journey.pages import BookingPage
 from bookings.models import Booking, BookingSettings, BookingStatus, Offer, Partner
-from bookings.pages import BookingPage
-from bookings.slot_display import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
-from bookings.slots import available_slots
+from bookings.zones import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
 from tests.home.factories import HomePageFactory, LadderRungFactory
+from tests.support.slots import available_slots
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 
@@ -93,7 +93,7 @@ def answers(rungs=(), **overrides):
         "access_needs": "",
         "privacy": "on",
         bot_guard.HONEYPOT_FIELD: "",
-        "form_stamp": bot_guard.issue_stamp(time.time()),
+        "form_stamp": bot_guard.issue_stamp(timezone.now()),
     }
     if rungs:
         data["ladder_rung"] = str(rungs[-1].pk)
@@ -413,7 +413,7 @@ def test_too_fast_submission_is_refused(client, booking_page, offer, partner, ru
     response = submit_details(client, booking_page, offer, start, partner, rungs)
     assert response.status_code == 400
     assert f"bookings.draft.{booking_page.pk}" not in client.session
-    shown_earlier = bot_guard.issue_stamp(time.time() - 10)
+    shown_earlier = bot_guard.issue_stamp(timezone.now() - timedelta(seconds=10))
     ok = submit_details(client, booking_page, offer, start, partner, rungs, form_stamp=shown_earlier)
     assert ok.status_code == 302
     # Someone who already passed once and comes back to change one answer may be quick.

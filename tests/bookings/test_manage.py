@@ -14,8 +14,8 @@ from django.utils import timezone
 from bookings import manage_links, services
 from bookings.models import Booking, BookingEvent, BookingStatus, EmailNotification
 from bookings.services import BookerDetails
-from bookings.slot_display import iso_utc
-from bookings.slots import available_slots
+from bookings.zones import iso_utc
+from tests.support.slots import available_slots
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 
@@ -89,7 +89,8 @@ def test_manage_page_shows_the_booking_with_private_headers(client, booking):
     assert "Cancel this chat" in html and "Choose a new time" in html
     assert "Private notes about the project" not in html
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "same-origin"  # never sent off-site; see views.py
+    # Never sent off-site; see bookings/journey/manage_views.py.
+    assert response["Referrer-Policy"] == "same-origin"
     assert 'method="post"' in html
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bookings.partner_calendars import ExternalCalendar
+from bookings.models import ExternalCalendar
 
 from .factories import PartnerFactory
 
@@ -22,7 +22,7 @@ def test_the_scheduler_queues_reads_of_calendars_that_are_due():
         partner=partner, url="https://calendar.example/a.ics", saved_at=timezone.now()
     )
     call_command("run_scheduler", "--once", verbosity=0)
-    queued = DBTaskResult.objects.filter(task_path="bookings.calendar_sync.sync_partner_calendar")
+    queued = DBTaskResult.objects.filter(task_path="bookings.calendars.sync.sync_partner_calendar")
     assert [row.args_kwargs["args"][0] for row in queued] == [partner.pk]
 
 

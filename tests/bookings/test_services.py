@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bookings import notifications, services
+from bookings import services
 from bookings.errors import BookingError, InvalidBooking, InvalidTransition, SlotUnavailable
 from bookings.models import Booking, BookingStatus, Format
+from bookings.outbox import notifications
 from bookings.services import BookerDetails
 
 from .conftest import NOW
@@ -24,7 +25,7 @@ BOOKER = BookerDetails(
 def events(monkeypatch):
     seen = []
     monkeypatch.setattr(
-        notifications, "booking_changed", lambda booking, event: seen.append((booking.pk, event))
+        notifications, "booking_changed", lambda booking, event, *, now: seen.append((booking.pk, event))
     )
     return seen
 
@@ -192,7 +193,7 @@ def test_reschedule_into_a_taken_time_or_from_a_final_state_fails(offer, partner
 
 
 def test_a_failure_after_the_insert_leaves_nothing_behind(offer, partner, policy, monkeypatch):
-    def boom(booking, event):
+    def boom(booking, event, *, now):
         raise RuntimeError("queue unavailable")
 
     monkeypatch.setattr(notifications, "booking_changed", boom)

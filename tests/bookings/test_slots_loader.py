@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bookings.models import AvailabilityRule, BookingSettings, BookingStatus
-from bookings.slots import available_slots, load_snapshot, policy_for_site
+from bookings.slots import load_snapshot, policy_for_site
+from tests.support.slots import available_slots
 
 from .conftest import NOW
 from .factories import (

@@ -1,4 +1,4 @@
-"""Mail server faults against a real SMTP conversation on loopback (RELIABILITY.md promises 5, 6):
+"""Mail server faults against a real SMTP conversation on loopback (docs/reliability.md, promises 5, 6):
 SMTP down, a server that hangs, temporary (4xx) and permanent (5xx) refusals."""
 
 from collections import Counter
@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from bookings import services, tasks
+from bookings import services
 from bookings.models import Booking, EmailNotification, NotificationStatus
+from bookings.outbox import tasks
 from bookings.services import BookerDetails
-
-from .outbox import install_clock, run_worker, with_email
-from .smtp_server import HangingServer, SmtpServer, free_port, use_smtp
+from tests.support.outbox import install_clock, run_worker, with_email
+from tests.support.smtp_server import HangingServer, SmtpServer, free_port, use_smtp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

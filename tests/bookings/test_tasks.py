@@ -1,6 +1,6 @@
 """The outbox and its background work, run by django-tasks-db's real worker (`db_worker --batch`):
 one task per email queued in the booking's transaction, ids only, reminders, and the sweeper
-that recovers from killed workers and lost tasks (RELIABILITY.md promises 4-6)."""
+that recovers from killed workers and lost tasks (docs/reliability.md, promises 4-6)."""
 
 import smtplib
 from datetime import UTC, datetime, timedelta
@@ -14,11 +14,11 @@ from django.core.management import call_command
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from bookings import delivery, services, tasks
+from bookings import services
 from bookings.models import Booking, EmailNotification, NotificationStatus, Recipient
+from bookings.outbox import delivery, tasks
 from bookings.services import BookerDetails
-
-from .outbox import install_clock, run_worker, with_email
+from tests.support.outbox import install_clock, run_worker, with_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,7 +85,7 @@ def test_tasks_carry_only_the_email_row_id(offer, emailable, policy, clock):
     rows = list(email_tasks())
     assert len(rows) == len(ids) == 4
     for row in rows:
-        assert row.task_path == "bookings.tasks.deliver_notification"
+        assert row.task_path == "bookings.outbox.tasks.deliver_notification"
         assert row.args_kwargs["kwargs"] == {}
         (arg,) = row.args_kwargs["args"]
         assert type(arg) is int and arg in ids

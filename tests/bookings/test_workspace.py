@@ -9,12 +9,21 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from bookings import partner_services, weekly_ranges
-from bookings.models import AvailabilityRule, Booking, BookingEvent, BookingStatus, Partner, TimeOff
-from bookings.partner_calendars import ExternalCalendar, PartnerFeed, hash_token
-from bookings.workspace_demo import PARTNER_GROUP, ensure_demo_partner_login
+from bookings.demo.logins import PARTNER_GROUP, ensure_demo_partner_login
+from bookings.models import (
+    AvailabilityRule,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    ExternalCalendar,
+    Partner,
+    PartnerFeed,
+    TimeOff,
+    hash_token,
+)
+from tests.support.workspace_people import editor, owner_world, partner_with_login
 
 from .factories import AvailabilityRuleFactory, BookingFactory, weekly
-from .workspace_people import editor, owner_world, partner_with_login
 
 pytestmark = pytest.mark.django_db
 S = BookingStatus

@@ -12,12 +12,12 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
 from bookings import manage_links, services
+from bookings.journey.pages import BookingPage
 from bookings.models import Booking, BookingStatus
-from bookings.pages import BookingPage
 from bookings.services import BookerDetails
-from bookings.slots import available_slots
 from tests.bookings.factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 from tests.home.factories import LadderRungFactory
+from tests.support.slots import available_slots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

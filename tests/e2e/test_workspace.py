@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.models import AvailabilityRule, BookingStatus, Partner
-from bookings.partner_calendars import PartnerFeed
+from bookings.models import AvailabilityRule, BookingStatus, Partner, PartnerFeed
 from tests.bookings.factories import AvailabilityRuleFactory, BookingFactory, PartnerFactory, weekly
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

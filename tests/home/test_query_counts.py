@@ -2,7 +2,7 @@
 
 Each page is measured with a little content (3 of everything) and with ten times as much (30
 of everything: rungs, testimonials, images, calls to action, videos, resources, navigation
-links); the counts must be equal and within the budget in PERFORMANCE.md (at most 12).
+links); the counts must be equal and within the budget in docs/performance.md (at most 12).
 
 "Warm" means the site cache (navigation, footer, ladder: see home/site_cache.py) is filled, as
 on every request but the first after an edit; "cold" pins what that first request costs.

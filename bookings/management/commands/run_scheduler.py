@@ -1,5 +1,5 @@
 """The scheduler: the sweeper that makes django-tasks-db safe to lose a worker (see
-bookings/delivery.sweep), and queueing reads of partners' own calendars every few minutes.
+bookings.outbox.delivery.sweep), and queueing reads of partners' own calendars every few minutes.
 
 Run it next to the worker (`make run` does); `--once` suits cron and tests. Output is counts only.
 """
@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from bookings import calendar_sync, delivery, tasks
+from bookings.calendars import sync as calendar_sync
+from bookings.outbox import delivery, tasks
 
 # Calendar reads are queued at most this often; each calendar is read every 30 minutes.
 CALENDAR_EVERY_SECONDS = 300

@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from bookings.calendar_sync import sync_due_calendars
+from bookings.calendars.sync import sync_due_calendars
 
 
 class Command(BaseCommand):

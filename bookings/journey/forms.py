@@ -1,0 +1,153 @@
+"""The booker's details form (step 4 of the booking journey).
+
+Error messages follow the GOV.UK style: say what to do, not what went wrong. Templates render each
+field by hand (templates/bookings/journey/fields/) so hints, errors, aria-describedby and
+autocomplete are exactly right; the form only validates.
+"""
+
+from django import forms
+
+from bookings.calendars.ical import is_plain_email
+from bookings.models import Booking, Format, Offer
+from bookings.services import BookerDetails
+from home.models import LadderRung
+
+# Stored in the session draft as plain JSON-able values, in this order.
+ANSWER_FIELDS = (
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "project_description",
+    "ladder_rung",
+    "format",
+    "access_needs",
+    "privacy",
+)
+
+
+def _max_length(field_name: str) -> int:
+    return Booking._meta.get_field(field_name).max_length
+
+
+class DetailsForm(forms.Form):
+    name = forms.CharField(
+        label="Full name",
+        max_length=_max_length("booker_name"),
+        error_messages={
+            "required": "Enter your full name",
+            "max_length": "Name must be 120 characters or fewer",
+        },
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    organisation = forms.CharField(
+        label="Organisation (optional)",
+        required=False,
+        max_length=_max_length("organisation"),
+        error_messages={"max_length": "Organisation must be 200 characters or fewer"},
+    )
+    role = forms.CharField(
+        label="Your role",
+        max_length=_max_length("role"),
+        error_messages={"required": "Enter your role", "max_length": "Role must be 200 characters or fewer"},
+    )
+    project_description = forms.CharField(
+        label="Tell us about your project",
+        max_length=_max_length("project_description"),
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Tell us about your project",
+            "max_length": "Project description must be 2,000 characters or fewer",
+        },
+    )
+    ladder_rung = forms.TypedChoiceField(
+        label="Where does your project sit on the co-production ladder?",
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select where your project sits on the ladder",
+            "invalid_choice": "Select where your project sits on the ladder",
+        },
+    )
+    format = forms.ChoiceField(
+        label="How would you like to meet?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how you would like to meet",
+            "invalid_choice": "Select how you would like to meet",
+        },
+    )
+    access_needs = forms.CharField(
+        label="Access needs (optional)",
+        required=False,
+        max_length=_max_length("access_needs"),
+        widget=forms.Textarea,
+        error_messages={"max_length": "Access needs must be 1,000 characters or fewer"},
+    )
+    privacy = forms.BooleanField(
+        label="I have read the privacy notice and agree to you using my details to arrange this chat",
+        error_messages={"required": "Confirm that you have read the privacy notice"},
+    )
+
+    def __init__(self, *args, offer: Offer, rungs: list[LadderRung], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rungs = rungs
+        rung_field = self.fields["ladder_rung"]
+        # Choices from the rungs already loaded for the radios: validation costs no query.
+        rung_field.choices = [(str(r.pk), r.name) for r in rungs]
+        # No ladder content yet: the question cannot be answered, so it is not asked.
+        rung_field.required = bool(rungs)
+        formats = offer.formats
+        self.fields["format"].choices = [(f, Format(f).label) for f in formats]
+
+    def clean_email(self):
+        # Django accepts a few rare forms (such as a domain written as [127.0.0.1]) that a
+        # calendar invite cannot carry; refuse them here rather than fail to send the invite.
+        email = self.cleaned_data["email"]
+        if not is_plain_email(email):
+            raise forms.ValidationError("Enter an email address in the correct format, like name@example.org")
+        return email
+
+    def error_anchor(self, name: str) -> str:
+        """The id the error summary links to: the first radio of a group, else the field."""
+        if name == "ladder_rung" and self.rungs:
+            return "id_ladder_rung_0"
+        if name == "format":
+            return "id_format_0"
+        return f"id_{name}"
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the error summary, in the order the fields appear."""
+        return [
+            (self.error_anchor(name), self.errors[name][0]) for name in self.fields if name in self.errors
+        ]
+
+    def answers(self) -> dict:
+        """Cleaned data as JSON-able values for the session draft."""
+        return {name: self.cleaned_data.get(name) for name in ANSWER_FIELDS}
+
+
+def initial_from_answers(answers: dict) -> dict:
+    return {name: answers.get(name) for name in ANSWER_FIELDS if answers.get(name) not in (None, "")}
+
+
+def booker_details(answers: dict, time_zone: str) -> BookerDetails:
+    return BookerDetails(
+        name=answers["name"],
+        email=answers["email"],
+        organisation=answers.get("organisation", ""),
+        role=answers.get("role", ""),
+        project_description=answers.get("project_description", ""),
+        ladder_rung_id=answers.get("ladder_rung"),
+        format=answers["format"],
+        access_needs=answers.get("access_needs", ""),
+        time_zone=time_zone,
+    )

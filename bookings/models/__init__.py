@@ -1,0 +1,41 @@
+"""The bookings core's models, one module per concern; imported from here everywhere else.
+
+partners: partners, offers, weekly free times, time off. booking: chats and their history.
+outbox: the emails a change must send. calendars: partners' feeds and own calendars.
+site_settings: the booking rules editors set. The journey's BookingPage is a model of this app
+too (app label ``bookings``) but lives with the journey, which imports this package, never the
+other way round (docs/architecture.md).
+"""
+
+from ..zones import DEFAULT_TIME_ZONE
+from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
+from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
+from .entry import BookingEntryPage
+from .outbox import EmailNotification, NotificationStatus, Recipient
+from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
+from .site_settings import BookingSettings
+
+__all__ = [
+    "BLOCKING_STATUSES",
+    "DEFAULT_TIME_ZONE",
+    "ICAL_DOMAIN",
+    "AvailabilityRule",
+    "Booking",
+    "BookingEntryPage",
+    "BookingEvent",
+    "BookingQuerySet",
+    "BookingSettings",
+    "BookingStatus",
+    "BusyInterval",
+    "EmailNotification",
+    "ExternalCalendar",
+    "Format",
+    "NotificationStatus",
+    "Offer",
+    "Partner",
+    "PartnerFeed",
+    "Recipient",
+    "TimeOff",
+    "hash_token",
+    "validate_time_zone",
+]

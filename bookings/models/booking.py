@@ -1,0 +1,125 @@
+"""Booked chats and their history."""
+
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .partners import Format, Offer, Partner
+
+# The UID's domain part: fixed at creation, so a later change of site address never renames chats.
+ICAL_DOMAIN = urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the partner"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "Did not attend"
+
+
+# Pending requests hold their time too, or two people could be "waiting" for the same hour.
+BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class BookingQuerySet(models.QuerySet):
+    def blocking(self):
+        return self.filter(status__in=BLOCKING_STATUSES)
+
+    def overlapping(self, start, end):
+        return self.filter(blocked_start__lt=end, blocked_end__gt=start)
+
+
+class Booking(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="bookings")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # The chat plus the offer's buffers, copied at booking time so later offer edits never
+    # change what an existing chat blocks. The exclusion constraint works on these.
+    blocked_start = models.DateTimeField(editable=False)
+    blocked_end = models.DateTimeField(editable=False)
+    status = models.CharField(max_length=16, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+
+    booker_name = models.CharField(max_length=120)
+    booker_email = models.EmailField()
+    organisation = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    project_description = models.TextField(max_length=2000, blank=True)
+    ladder_rung = models.ForeignKey("home.LadderRung", null=True, blank=True, on_delete=models.SET_NULL)
+    format = models.CharField(max_length=16, choices=Format.choices, default=Format.VIDEO)
+    access_needs = models.TextField(max_length=1000, blank=True)
+    # The zone the booker chose on the booking page; emails show their times in it too.
+    booker_time_zone = models.CharField(max_length=64, blank=True)
+
+    ical_uid = models.CharField("iCalendar UID", max_length=255, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    # A double-submitted form carries the same key and gets the same booking back.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "pk"]
+        # Range look-ups filter on blocked_end > start of range: history is skipped by the index.
+        indexes = [models.Index(fields=["partner", "blocked_end"], name="booking_partner_blocked_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(blocked_start__lte=models.F("start")) & Q(blocked_end__gte=models.F("end")),
+                name="booking_blocked_covers_chat",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.offer} with {self.partner}, {timezone.localtime(self.start):%d %b %Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # Rows made outside the services (fixtures, the shell) still get a blocked interval.
+        if self.blocked_start is None or self.blocked_end is None:
+            self.set_times(self.start)
+        if not self.ical_uid:
+            self.ical_uid = f"{self.public_id}@{ICAL_DOMAIN}"
+        super().save(*args, **kwargs)
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.status in BLOCKING_STATUSES
+
+    def set_times(self, start, offer=None) -> None:
+        """Set start, end and the blocked interval from an offer (the booking's own by default)."""
+        offer = offer or self.offer
+        self.start = start
+        self.end = start + offer.duration
+        self.blocked_start = start - timedelta(minutes=offer.buffer_before_minutes)
+        self.blocked_end = self.end + timedelta(minutes=offer.buffer_after_minutes)
+
+
+class BookingEvent(models.Model):
+    """One line of a booking's history. Details never hold personal data (they outlive a purge)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=40, help_text="booker, partner, staff or system")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.action} at {self.at:%Y-%m-%d %H:%M} by {self.actor_label}"

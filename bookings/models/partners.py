@@ -1,0 +1,156 @@
+"""Thinking-partner bookings: who offers chats, when they are free, and the chats booked.
+
+Times are stored in UTC. Availability rules are wall-clock times in the partner's own zone and
+are expanded at query time (availability.py), never stored as UTC instants.
+
+The overlap guard lives in the database: on PostgreSQL an exclusion constraint over
+(partner, [blocked_start, blocked_end)) for pending and confirmed bookings, added by migration
+0002 because Django's ExclusionConstraint cannot be declared on a model that must also migrate on
+SQLite. On SQLite the services' IMMEDIATE transaction plus re-check does the same job.
+"""
+
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from recurrence.fields import RecurrenceField
+
+from ..zones import DEFAULT_TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.") from exc
+
+
+class Format(models.TextChoices):
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone call"
+    IN_PERSON = "in_person", "In person"
+
+
+class Partner(models.Model):
+    """A lived-experience thinking partner whom professionals can book."""
+
+    display_name = models.CharField(max_length=120)
+    bio = models.TextField("short bio", max_length=800, blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Optional until the partner workspace exists; then it is how a partner signs in.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings_partner",
+    )
+    email = models.EmailField(
+        blank=True, help_text="Where invites and requests go. If empty, the linked account's email is used."
+    )
+    time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone])
+    active = models.BooleanField(default=True)
+    accepting_bookings = models.BooleanField(
+        default=True, help_text="Untick to pause new bookings without hiding the partner."
+    )
+    # Wellbeing limits. Empty means no limit.
+    max_chats_per_day = models.PositiveSmallIntegerField(default=3, null=True, blank=True)
+    max_chats_per_week = models.PositiveSmallIntegerField(default=8, null=True, blank=True)
+    rest_minutes = models.PositiveSmallIntegerField(
+        "rest after each chat (minutes)", default=15, help_text="No chat starts sooner after another ends."
+    )
+
+    class Meta:
+        ordering = ["display_name", "pk"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.active and self.accepting_bookings
+
+
+class Offer(models.Model):
+    """Something a professional can book, such as a 30-minute chat."""
+
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=1500, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=10)
+    offers_video = models.BooleanField("video call", default=True)
+    offers_phone = models.BooleanField("phone call", default=True)
+    offers_in_person = models.BooleanField("in person", default=False)
+    requires_acceptance = models.BooleanField(
+        "partner must accept first",
+        default=False,
+        help_text="If ticked, requests stay pending (still holding the time) until the partner accepts.",
+    )
+    active = models.BooleanField(default=True)
+    partners = models.ManyToManyField(Partner, related_name="offers", blank=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="offer_has_duration")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def formats(self) -> list[str]:
+        flags = {Format.VIDEO: self.offers_video, Format.PHONE: self.offers_phone}
+        flags[Format.IN_PERSON] = self.offers_in_person
+        return [fmt for fmt, on in flags.items() if on]
+
+
+class AvailabilityRule(models.Model):
+    """A weekly pattern of free time, as wall-clock times in the partner's zone."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="availability_rules")
+    # include_dtstart=False: we pass our own local start at query time (docs/calendar.md), and it
+    # must not count as an occurrence itself.
+    recurrence = RecurrenceField(include_dtstart=False, verbose_name="days")
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    starts_on = models.DateField(
+        default=timezone.localdate, help_text="First day this pattern applies (anchors ‘every other week’)."
+    )
+
+    class Meta:
+        ordering = ["partner", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="rule_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partner}: {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class TimeOff(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField("private reason", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="time_off_ends_after_start")
+        ]
+
+    def __str__(self):
+        return f"{self.partner}: time off from {timezone.localtime(self.start):%d %b %Y %H:%M}"

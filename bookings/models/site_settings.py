@@ -1,0 +1,28 @@
+"""Site-wide booking rules editors set in Wagtail (notice, horizon, slot grid)."""
+
+from datetime import timedelta
+
+from django.db import models
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+
+@register_setting(icon="date")
+class BookingSettings(BaseSiteSetting):
+    minimum_notice_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="How long before a chat it can still be booked."
+    )
+    horizon_days = models.PositiveSmallIntegerField(default=84, help_text="How far ahead people can book.")
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Chats start on this grid, counted from the start of each free period."
+    )
+
+    class Meta:
+        verbose_name = "booking settings"
+
+    @property
+    def notice(self) -> timedelta:
+        return timedelta(hours=self.minimum_notice_hours)
+
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(days=self.horizon_days)

@@ -1,0 +1,217 @@
+"""Render one outbox row (EmailNotification) into the email that goes out.
+
+Layout (docs/calendar.md, checklist item 9): ``multipart/mixed`` → ``multipart/alternative`` (text/plain,
+text/html and, for invites, ``text/calendar; method=…; charset=UTF-8``) plus an ``invite.ics``
+attachment carrying the same iTIP object. Plain text is always there.
+
+What stays out, on purpose:
+
+* project notes and access needs never go into any email or calendar file (they may be special
+  category data; the partner reads them when signed in);
+* nothing the booker typed goes into a header: subjects are built from staff-entered text only,
+  cleaned to one line, and the booker is addressed by bare email address;
+* the manage link is a bearer secret, so it goes only in the booker's own email body, never in a
+  calendar file (calendars get synced and shared).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from wagtail.models import Page
+
+from bookings.calendars import ical
+from bookings.calendars.feeds import booking_in_partner_feed
+from bookings.manage_links import make_token
+from bookings.models import (
+    DEFAULT_TIME_ZONE,
+    ICAL_DOMAIN,
+    Booking,
+    BookingEntryPage,
+    EmailNotification,
+    Recipient,
+)
+from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
+
+# Which kinds carry a calendar invite, and with which iTIP method.
+INVITE_METHOD = {"confirmed": "REQUEST", "rescheduled": "REQUEST", "cancelled": "CANCEL"}
+KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
+# Booker emails that include the manage link: those sent while the booking can still change.
+_WITH_MANAGE_LINK = frozenset({"request_sent", "confirmed", "rescheduled", "reminder"})
+_SUBJECTS = {
+    "request_sent": "We have sent your chat request",
+    "request_to_accept": "New chat request: please accept or decline",
+    "confirmed": "Confirmed: {offer}, {when}",
+    "rescheduled": "Moved: {offer}, now {when}",
+    "declined": "Your chat request could not go ahead",
+    "cancelled": "Cancelled: {offer}, {when}",
+    "reminder": "Reminder: {offer}, {when}",
+}
+
+
+class NoAddress(Exception):
+    """The recipient has no email address on record, so this message cannot be sent."""
+
+
+@dataclass(frozen=True)
+class Times:
+    """A chat's time as people read it: always UK time, plus the reader's zone if different."""
+
+    uk: str
+    other: str = ""
+    other_zone: str = ""
+
+
+def partner_email(booking: Booking) -> str:
+    """The partner's address: their own contact email, else their linked account's, if any."""
+    partner = booking.partner
+    if partner.email:
+        return partner.email
+    return (partner.user.email or "") if partner.user is not None else ""
+
+
+def recipient_address(notification: EmailNotification) -> str:
+    booking = notification.booking
+    if notification.recipient == Recipient.BOOKER:
+        return booking.booker_email
+    return partner_email(booking)
+
+
+def manage_url(booking: Booking) -> str:
+    """Absolute manage link for the booking's current version (a bearer secret: booker only)."""
+    token = make_token(booking)
+    try:
+        path = reverse("bookings:manage", args=[token])
+    except NoReverseMatch:  # a deployment without the bookings URLs
+        path = f"/bookings/manage/{token}/"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def booking_page_url() -> str:
+    """Where to choose another time: the live booking page, else the home page."""
+    page = Page.objects.live().public().type(BookingEntryPage).order_by("path").first()
+    url = page.get_full_url() if page is not None else None
+    return url or settings.SITE_URL.rstrip("/") + "/"
+
+
+def chat_times(booking: Booking, reader_zone: str = "") -> Times:
+    uk = _span(booking, DEFAULT_TIME_ZONE)
+    zone, rejected = resolve_zone(reader_zone)
+    if rejected or zone == DEFAULT_TIME_ZONE or _same_clock(booking, zone):
+        return Times(uk=uk)
+    return Times(uk=uk, other=_span(booking, zone), other_zone=zone_label(zone))
+
+
+def _span(booking: Booking, zone: str) -> str:
+    start, end = local(booking.start, zone), local(booking.end, zone)
+    day = format_day(start.date())
+    if start.date() == end.date():
+        return f"{day}, {format_time(booking.start, zone)} to {format_time(booking.end, zone)}"
+    until = f"{format_day(end.date())}, {format_time(booking.end, zone)}"
+    return f"{day}, {format_time(booking.start, zone)} to {until}"
+
+
+def _same_clock(booking: Booking, zone: str) -> bool:
+    london = zoneinfo.ZoneInfo(DEFAULT_TIME_ZONE)
+    other = zoneinfo.ZoneInfo(zone)
+    moments = (booking.start, booking.end)
+    return all(t.astimezone(london).utcoffset() == t.astimezone(other).utcoffset() for t in moments)
+
+
+def event_data(booking: Booking) -> ical.EventData:
+    """The booking as a calendar sees it: neutral text, no notes, no manage link."""
+    attendees = [ical.Person(email=booking.booker_email, name=booking.booker_name, rsvp=True)]
+    if address := partner_email(booking):
+        attendees.append(ical.Person(email=address, name=booking.partner.display_name, partstat="ACCEPTED"))
+    how = booking.get_format_display()
+    return ical.EventData(
+        uid=booking.ical_uid,
+        sequence=booking.sequence,
+        start=booking.start,
+        end=booking.end,
+        summary=f"Thinking-partner chat: {booking.offer.title}",
+        description=f"{how}.\nTo change or cancel, use the links in the email that came with this invite.",
+        location=how,
+        status="CONFIRMED",
+        organizer=ical.Person(email=settings.BOOKINGS_MAILBOX, name=settings.WAGTAIL_SITE_NAME),
+        attendees=tuple(attendees),
+    )
+
+
+def subject(notification: EmailNotification) -> str:
+    booking = notification.booking
+    when = f"{format_day(local(booking.start, DEFAULT_TIME_ZONE).date())} at "
+    when += f"{format_time(booking.start, DEFAULT_TIME_ZONE)} UK time"
+    text = _SUBJECTS[notification.kind].format(offer=booking.offer.title, when=when)
+    # One line, whatever staff typed into the offer title: no header can be added through it.
+    return ical.clean_text(text)[:180]
+
+
+def context(notification: EmailNotification) -> dict:
+    booking = notification.booking
+    to_booker = notification.recipient == Recipient.BOOKER
+    reader_zone = booking.booker_time_zone if to_booker else booking.partner.time_zone
+    kind = notification.kind
+    # A partner whose subscribed feed already shows this chat gets no invite, so the chat is
+    # never twice in their calendars (docs/feeds.md). One query, asked once per email.
+    in_feed = not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking)
+    return {
+        "kind": notification.kind,
+        "to_booker": to_booker,
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "site_url": settings.SITE_URL,
+        # Names are shown as one line of plain text; HTML templates autoescape them.
+        "booker_name": ical.clean_text(booking.booker_name),
+        "organisation": ical.clean_text(booking.organisation),
+        "role": ical.clean_text(booking.role),
+        "partner_name": ical.clean_text(booking.partner.display_name),
+        "offer_title": ical.clean_text(booking.offer.title),
+        "format": booking.get_format_display(),
+        "times": chat_times(booking, reader_zone),
+        "has_invite": kind in INVITE_METHOD and not in_feed,
+        "in_feed": in_feed,
+        "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
+        "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
+    }
+
+
+def build_message(notification: EmailNotification, *, now: datetime) -> EmailMultiAlternatives:
+    """The complete email for one outbox row. Raises NoAddress if the recipient has none."""
+    if notification.kind not in KINDS:
+        raise ValueError(f"unknown email kind {notification.kind!r}")
+    to = recipient_address(notification)
+    if not to:
+        raise NoAddress()
+    ctx = context(notification)
+    template = f"bookings/email/{notification.kind}"
+    message = EmailMultiAlternatives(
+        subject=subject(notification),
+        body=_tidy(render_to_string(f"{template}.txt", ctx)),
+        from_email=formataddr((settings.WAGTAIL_SITE_NAME, settings.BOOKINGS_MAILBOX)),
+        to=[to],
+        headers={
+            # Derived from the row, so a rare duplicate (at-least-once delivery) is recognisable.
+            "Message-ID": f"<notification-{notification.pk}@{ICAL_DOMAIN}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
+    if (method := INVITE_METHOD.get(notification.kind)) and ctx["has_invite"]:
+        calendar = ical.invite(event_data(notification.booking), method=method, dtstamp=now)
+        # Django adds "charset=utf-8" to every text part itself; naming it here would repeat it.
+        message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}")
+        message.attach("invite.ics", calendar, "application/ics")
+    return message
+
+
+def _tidy(text: str) -> str:
+    """Template tags leave runs of blank lines behind; plain text reads better with one."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -1,0 +1,24 @@
+"""Background jobs. Arguments are ids only: django-tasks-db stores them (and any traceback) in
+the database, where names, emails and notes must never end up (docs/reliability.md, promise 13)."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from django_tasks import task
+
+from bookings.outbox import delivery
+
+
+@task()
+def deliver_notification(notification_id: int) -> str:
+    """Send one outbox email. Returns the outcome (a status word, never personal data)."""
+    # The edge: the clock is read here, once, and passed down.
+    return delivery.deliver(notification_id, now=timezone.now(), schedule=schedule_delivery)
+
+
+def schedule_delivery(notification_id: int, when: datetime | None = None) -> None:
+    """Queue delivery of one email, now or not before `when`, in the caller's transaction."""
+    if when is None:
+        deliver_notification.enqueue(notification_id)
+    else:
+        deliver_notification.using(run_after=when).enqueue(notification_id)

@@ -1,0 +1,139 @@
+"""Wagtail admin for bookings (bakerydemo's breads/wagtail_hooks.py is the model).
+
+Bookings themselves are read-only here: every status change must go through bookings.services
+so that it is re-checked, recorded in the history and announced to the people involved.
+"""
+
+from django import forms
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
+from bookings.staff.widgets import WagtailRecurrenceWidget
+
+
+class PartnerViewSet(ModelViewSet):
+    model = Partner
+    icon = "user"
+    menu_label = "Partners"
+    list_display = ["display_name", "active", "accepting_bookings", "time_zone"]
+    list_filter = ["active", "accepting_bookings"]
+    panels = [
+        FieldPanel("display_name"),
+        FieldPanel("bio"),
+        FieldPanel("photo"),
+        FieldPanel("email"),
+        FieldPanel("user"),
+        FieldPanel("time_zone"),
+        FieldRowPanel([FieldPanel("active"), FieldPanel("accepting_bookings")]),
+        MultiFieldPanel(
+            [FieldPanel("max_chats_per_day"), FieldPanel("max_chats_per_week"), FieldPanel("rest_minutes")],
+            heading="Wellbeing limits",
+        ),
+    ]
+
+
+class OfferViewSet(ModelViewSet):
+    model = Offer
+    icon = "tasks"
+    menu_label = "Offers"
+    list_display = ["title", "duration_minutes", "requires_acceptance", "active"]
+    list_filter = ["active"]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldRowPanel(
+            [
+                FieldPanel("duration_minutes"),
+                FieldPanel("buffer_before_minutes"),
+                FieldPanel("buffer_after_minutes"),
+            ]
+        ),
+        MultiFieldPanel(
+            [FieldPanel("offers_video"), FieldPanel("offers_phone"), FieldPanel("offers_in_person")],
+            heading="Formats",
+        ),
+        FieldPanel("requires_acceptance"),
+        FieldPanel("active"),
+        FieldPanel("partners", widget=forms.CheckboxSelectMultiple),
+    ]
+
+
+class AvailabilityRuleViewSet(ModelViewSet):
+    model = AvailabilityRule
+    icon = "time"
+    menu_label = "Availability"
+    list_display = ["__str__", "partner", "starts_on"]
+    list_filter = ["partner"]
+    # Wagtail's edit views render form media, so django-recurrence's JS/CSS load with the form;
+    # the widget subclass makes it share Wagtail's jQuery (see bookings/staff/widgets.py).
+    panels = [
+        FieldPanel("partner"),
+        FieldPanel(
+            "recurrence",
+            widget=WagtailRecurrenceWidget,
+            help_text="Which days, for example weekly on Mondays; add dates to skip.",
+        ),
+        FieldRowPanel([FieldPanel("start_time"), FieldPanel("end_time")]),
+        FieldPanel("starts_on"),
+    ]
+
+
+class TimeOffViewSet(ModelViewSet):
+    model = TimeOff
+    icon = "date"
+    menu_label = "Time off"
+    list_display = ["partner", "start", "end"]
+    list_filter = ["partner"]
+    panels = [
+        FieldPanel("partner"),
+        FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+        FieldPanel("reason"),
+    ]
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Lets people look, never add, edit or delete: changes go through the services."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
+
+
+class BookingViewSet(ModelViewSet):
+    model = Booking
+    icon = "calendar-check"
+    menu_label = "Bookings"
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["__str__", "status", "partner", "start"]
+    list_filter = ["status", "partner", "offer"]
+    inspect_view_fields = [
+        "public_id",
+        "status",
+        "partner",
+        "offer",
+        "start",
+        "end",
+        "format",
+        "booker_name",
+        "booker_email",
+        "organisation",
+        "role",
+        "project_description",
+        "ladder_rung",
+        "access_needs",
+        "sequence",
+        "created_at",
+        "updated_at",
+    ]
+    form_fields = ["status"]  # required by ModelViewSet; the edit view is never reachable
+
+
+class BookingsGroup(ModelViewSetGroup):
+    menu_label = "Bookings"
+    menu_icon = "calendar"
+    menu_order = 250
+    items = (BookingViewSet, PartnerViewSet, OfferViewSet, AvailabilityRuleViewSet, TimeOffViewSet)

@@ -1,0 +1,159 @@
+"""Workspace pages for a partner's weekly free times and time off (see chats.py)."""
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from bookings import partner_services, weekly_ranges
+from bookings.errors import BookingError
+from bookings.models import AvailabilityRule, TimeOff
+from bookings.workspace.access import owned, partner_required, post_only
+from bookings.workspace.forms import TimeOffForm, WeeklyRangeForm
+
+
+def _week(partner):
+    """Ranges grouped by weekday for the editor, plus rules with patterns it cannot edit."""
+    days = [{"number": n, "name": name, "ranges": []} for n, name in enumerate(weekly_ranges.WEEKDAYS)]
+    others = []
+    for rule in AvailabilityRule.objects.filter(partner=partner).order_by("start_time", "pk"):
+        plain = weekly_ranges.plain_weekly_days(rule.recurrence)
+        if plain is None:
+            others.append({"rule": rule, "text": weekly_ranges.describe(rule.recurrence)})
+            continue
+        for number in plain:
+            also = [d for d in plain if d != number]
+            days[number]["ranges"].append({"rule": rule, "also": weekly_ranges.day_list(also)})
+    return days, others
+
+
+def _availability_page(request, form, status=200):
+    days, others = _week(request.partner)
+    context = {"days": days, "others": others, "form": form, "nav": "availability"}
+    return render(request, "bookings/workspace/availability.html", context, status=status)
+
+
+@partner_required
+def availability(request):
+    form = WeeklyRangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = partner_services.save_weekly_range(
+                request.partner,
+                weekdays=data["weekdays"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                starts_on=timezone.localdate(),  # the partner's zone is active (partner_required)
+                actor=request.user,
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            days = weekly_ranges.day_list(data["weekdays"])
+            messages.success(
+                request,
+                f"Added {data['start_time']:%H:%M} to {data['end_time']:%H:%M} on {days}"
+                f" ({len(created)} range{'s' if len(created) != 1 else ''}).",
+            )
+            return redirect("workspace:availability")
+    return _availability_page(request, form)
+
+
+@partner_required
+@owned(AvailabilityRule, url_kwarg="rule_id")
+def range_change(request, rule):
+    days = weekly_ranges.plain_weekly_days(rule.recurrence)
+    if days is None:
+        # Patterns such as "every other week" are set up by the team; changing them here would
+        # quietly turn them into weekly ones.
+        raise Http404()
+    initial = {"weekdays": list(days), "start_time": rule.start_time, "end_time": rule.end_time}
+    form = WeeklyRangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            partner_services.save_weekly_range(
+                request.partner,
+                weekdays=data["weekdays"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                rule=rule.pk,
+                actor=request.user,
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your free time is changed.")
+            return redirect("workspace:availability")
+    context = {"rule": rule, "days": weekly_ranges.day_list(days), "form": form, "nav": "availability"}
+    return render(request, "bookings/workspace/range_change.html", context)
+
+
+@partner_required
+@owned(AvailabilityRule, url_kwarg="rule_id")
+@post_only
+def range_remove(request, rule):
+    try:
+        partner_services.remove_rule(request.partner, rule.pk, actor=request.user)
+    except ObjectDoesNotExist:
+        raise Http404() from None
+    messages.success(
+        request,
+        f"Removed {rule.start_time:%H:%M} to {rule.end_time:%H:%M}. Chats already booked then are kept.",
+    )
+    return redirect("workspace:availability")
+
+
+@partner_required
+def time_off(request):
+    partner = request.partner
+    now = timezone.now()
+    form = TimeOffForm(request.POST or None, time_zone=partner.time_zone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            partner_services.add_time_off(
+                partner,
+                start=data["start"],
+                end=data["end"],
+                now=now,
+                reason=data["reason"],
+                actor=request.user,
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your time off is saved. Nobody can book you during it.")
+            return redirect("workspace:time_off")
+    entries = list(TimeOff.objects.filter(partner=partner, end__gt=now).order_by("start", "pk"))
+    # One query for every entry's clashes, not one per entry.
+    chats = list(
+        partner.bookings.blocking()
+        .filter(blocked_end__gt=min(entry.start for entry in entries))
+        .values_list("blocked_start", "blocked_end")
+        if entries
+        else []
+    )
+    context = {
+        "entries": [
+            (entry, sum(1 for start, end in chats if start < entry.end and end > entry.start))
+            for entry in entries
+        ],
+        "form": form,
+        "nav": "time_off",
+    }
+    return render(request, "bookings/workspace/time_off.html", context)
+
+
+@partner_required
+@owned(TimeOff, url_kwarg="time_off_id")
+@post_only
+def time_off_remove(request, entry):
+    try:
+        partner_services.remove_time_off(request.partner, entry.pk, actor=request.user)
+    except ObjectDoesNotExist:
+        raise Http404() from None
+    messages.success(request, "That time off is removed.")
+    return redirect("workspace:time_off")
