@@ -8,6 +8,7 @@ other way round (docs/architecture.md).
 """
 
 from ..zones import DEFAULT_TIME_ZONE
+from .access import AccessAction, AccessRecord
 from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
@@ -16,6 +17,8 @@ from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validat
 from .site_settings import BookingSettings
 
 __all__ = [
+    "AccessAction",
+    "AccessRecord",
     "BLOCKING_STATUSES",
     "DEFAULT_TIME_ZONE",
     "ICAL_DOMAIN",
