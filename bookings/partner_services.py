@@ -11,15 +11,19 @@ from datetime import date, datetime, time
 from django.db import transaction
 from wagtail.log_actions import log as wagtail_log
 
-from bookings import errors, weekly_ranges
+from bookings import accounts, errors, weekly_ranges
 from bookings.calendars.fetch import CalendarFetchError, normalise_calendar_url
 from bookings.calendars.sync import sync_partner_calendar
 from bookings.errors import InvalidInput
 from bookings.models import (
     AvailabilityRule,
     Booking,
+    BookingEvent,
+    BookingStatus,
     BusyInterval,
     ExternalCalendar,
+    HandBack,
+    HandBackReason,
     Partner,
     PartnerFeed,
     TimeOff,
@@ -28,6 +32,49 @@ from bookings.models import (
 from bookings.services import confirm, decline, mark_completed, mark_no_show
 
 # --- Chats, free times, time off, limits ---
+
+
+def hand_back(
+    partner: Partner, public_id, *, reason: str, note: str = "", now: datetime, actor=None
+) -> HandBack:
+    """A partner gives one of their confirmed chats back to staff (docs/staff-operations.md).
+
+    Invariant: only the partner's own confirmed chat still to come; the chat keeps its status
+    and keeps blocking the partner's time (they are unwell: that time must not be offered to
+    anyone else), the booker is told nothing, history records the reason's key (never the note,
+    which stays with staff), and every staff member gets an email at once. Staff then reassign
+    or cancel it, and the booker gets the normal email for that.
+    """
+    if reason not in HandBackReason.values:
+        raise errors.InvalidInput("Please choose a reason for the team.")
+    with transaction.atomic():
+        try:
+            booking = Booking.objects.select_for_update().get(partner=partner, public_id=public_id)
+        except Booking.DoesNotExist:
+            raise errors.InvalidInput("This chat is not yours to hand back.") from None
+        if booking.status != BookingStatus.CONFIRMED or booking.start <= now:
+            raise errors.InvalidTransition(
+                "Only a confirmed chat that has not started yet can be handed back."
+            )
+        if HandBack.objects.filter(booking=booking, partner=partner).exists():
+            raise errors.InvalidTransition(
+                "You have already handed this chat back. The team will sort it out."
+            )
+        record = HandBack.objects.create(
+            booking=booking, partner=partner, at=now, reason=reason, note=note[:500]
+        )
+        BookingEvent.objects.create(
+            booking=booking,
+            at=now,
+            actor=actor,
+            actor_label="partner",
+            action="handed_back",
+            from_status=booking.status,
+            to_status=booking.status,
+            details={"reason": reason},
+        )
+        accounts.tell_staff_handed_back(booking, now=now)
+    return record
 
 
 # Kind words for the booker; only the key is stored in the booking's history.

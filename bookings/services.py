@@ -8,8 +8,8 @@ Side effects go through `notifications.booking_changed` inside the transaction, 
 or roll back with the change.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -36,6 +36,7 @@ _ACTION_PHRASE = {
     "rescheduled": "moved",
     "completed": "marked as completed",
     "no_show": "marked as missed",
+    "reassigned": "given to another partner",
 }
 
 
@@ -292,3 +293,57 @@ def _record(booking, action, from_status, now, actor, actor_label, details=None)
         to_status=booking.status,
         details=details or {},
     )
+
+
+def reassign(
+    booking: Booking, new_partner: Partner, *, now: datetime, actor, actor_label: str = "staff"
+) -> Booking:
+    """Give a pending or confirmed chat to `new_partner`, at the same time (a staff action).
+
+    Invariant: the new partner offers this kind of chat and is free then by the same engine as a
+    booking (rules, caps, rest, buffers, time off, pause), except the minimum notice, because staff
+    may act inside the change window; same row, public id and UID, SEQUENCE + 1. The booker gets a
+    "your chat is now with ..." email with the updated invite; the new partner gets the confirmed
+    invite (or the request to accept). History records both partners by id.
+    """
+    policy = replace(policy_for_site(), notice=timedelta(0))
+    try:
+        with transaction.atomic():
+            ids = sorted({booking.partner_id, new_partner.pk})
+            list(Partner.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+            locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
+            _require(locked, "reassigned", BLOCKING_STATUSES)
+            if new_partner.pk == locked.partner_id:
+                raise InvalidBooking("This chat is already with that partner.")
+            if locked.start <= now:
+                raise InvalidTransition(
+                    "This chat has already started, so it cannot be given to another partner."
+                )
+            if not locked.offer.partners.filter(pk=new_partner.pk).exists():
+                raise InvalidBooking(f"{new_partner} does not offer this kind of chat.")
+            spec, snapshot = load_snapshot(
+                locked.offer,
+                locked.start,
+                locked.end,
+                partner_ids=[new_partner.pk],
+                exclude_booking_id=locked.pk,
+            )
+            if new_partner.pk not in free_partners(snapshot, spec, policy, locked.start, now):
+                raise SlotUnavailable()
+            details = {"from_partner": locked.partner_id, "to_partner": new_partner.pk}
+            locked.partner = new_partner
+            locked.sequence += 1
+            locked.save(update_fields=["partner", "sequence", "updated_at"])
+            _record(locked, "reassigned", locked.status, now, actor, actor_label, details)
+            notifications.booking_changed(locked, "reassigned", now=now)
+    except IntegrityError:
+        raise SlotUnavailable() from None
+    return locked
+
+
+def free_partners_for(booking: Booking, now: datetime) -> list[Partner]:
+    """Who else could take this chat at its time (as `reassign` would allow), by name."""
+    policy = replace(policy_for_site(), notice=timedelta(0))
+    spec, snapshot = load_snapshot(booking.offer, booking.start, booking.end, exclude_booking_id=booking.pk)
+    ids = set(free_partners(snapshot, spec, policy, booking.start, now)) - {booking.partner_id}
+    return list(Partner.objects.filter(pk__in=ids).order_by("display_name", "pk"))

@@ -9,6 +9,7 @@ other way round (docs/architecture.md).
 
 from ..zones import DEFAULT_TIME_ZONE
 from .access import AccessAction, AccessRecord
+from .account import AccountEmail, AccountEmailKind, HandBack, HandBackReason
 from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
@@ -19,6 +20,10 @@ from .site_settings import BookingSettings
 __all__ = [
     "AccessAction",
     "AccessRecord",
+    "AccountEmail",
+    "AccountEmailKind",
+    "HandBack",
+    "HandBackReason",
     "BLOCKING_STATUSES",
     "DEFAULT_TIME_ZONE",
     "ICAL_DOMAIN",

@@ -15,6 +15,11 @@ class BookingSettings(BaseSiteSetting):
     slot_step_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="Chats start on this grid, counted from the start of each free period."
     )
+    request_waiting_hours = models.PositiveSmallIntegerField(
+        "requests waiting too long after (hours)",
+        default=24,
+        help_text="A request still waiting for its partner after this long is highlighted for staff.",
+    )
 
     class Meta:
         verbose_name = "booking settings"
@@ -26,3 +31,7 @@ class BookingSettings(BaseSiteSetting):
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
+
+    @property
+    def request_waiting_limit(self) -> timedelta:
+        return timedelta(hours=self.request_waiting_hours)

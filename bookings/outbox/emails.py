@@ -42,15 +42,21 @@ from bookings.models import (
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
 # Which kinds carry a calendar invite, and with which iTIP method.
-INVITE_METHOD = {"confirmed": "REQUEST", "rescheduled": "REQUEST", "cancelled": "CANCEL"}
+INVITE_METHOD = {
+    "confirmed": "REQUEST",
+    "rescheduled": "REQUEST",
+    "reassigned": "REQUEST",
+    "cancelled": "CANCEL",
+}
 KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
 # Booker emails that include the manage link: those sent while the booking can still change.
-_WITH_MANAGE_LINK = frozenset({"request_sent", "confirmed", "rescheduled", "reminder"})
+_WITH_MANAGE_LINK = frozenset({"request_sent", "confirmed", "rescheduled", "reassigned", "reminder"})
 _SUBJECTS = {
     "request_sent": "We have sent your chat request",
     "request_to_accept": "New chat request: please accept or decline",
     "confirmed": "Confirmed: {offer}, {when}",
     "rescheduled": "Moved: {offer}, now {when}",
+    "reassigned": "New partner for your chat: {offer}, {when}",
     "declined": "Your chat request could not go ahead",
     "cancelled": "Cancelled: {offer}, {when}",
     "reminder": "Reminder: {offer}, {when}",

@@ -27,6 +27,9 @@ def messages_for(booking: Booking, event: str) -> list[tuple[str, str]]:
         return [("confirmed", r) for r in BOTH]
     if event == "rescheduled":
         return [("rescheduled", r) for r in BOTH]
+    if event == "reassigned":
+        to_partner = "request_to_accept" if pending else "confirmed"
+        return [("reassigned", Recipient.BOOKER), (to_partner, Recipient.PARTNER)]
     if event == "declined":
         return [("declined", Recipient.BOOKER)]
     if event == "cancelled":
@@ -47,13 +50,13 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
     """Queue the emails for `event`; called by every service inside the same transaction.
 
     `event` is one of: "placed", "confirmed", "declined", "cancelled", "rescheduled",
-    "completed", "no_show". Invariant: at most one row per (booking, kind, recipient, sequence),
+    "completed", "no_show", "reassigned". Invariant: at most one row per (booking, kind, recipient, sequence),
     each with exactly one delivery task queued alongside it; task arguments are row ids only.
     A confirmed chat also gets one reminder per recipient for its current version; reminders for
     older versions are dropped at send time because the sequence no longer matches.
     """
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
-    if event in {"placed", "confirmed", "rescheduled"} and (at := reminder_time(booking, now)):
+    if event in {"placed", "confirmed", "rescheduled", "reassigned"} and (at := reminder_time(booking, now)):
         wanted += [("reminder", recipient, at) for recipient in BOTH]
     created = []
     for kind, recipient, send_after in wanted:

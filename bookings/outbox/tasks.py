@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 from django_tasks import task
 
-from bookings.outbox import delivery
+from bookings.outbox import account_delivery, delivery
 
 
 @task()
@@ -22,3 +22,17 @@ def schedule_delivery(notification_id: int, when: datetime | None = None) -> Non
         deliver_notification.enqueue(notification_id)
     else:
         deliver_notification.using(run_after=when).enqueue(notification_id)
+
+
+@task()
+def deliver_account_email(account_email_id: int) -> str:
+    """Send one account email (invitation, password reset, staff notice). Ids only, as above."""
+    return account_delivery.deliver(account_email_id, now=timezone.now(), schedule=schedule_account_email)
+
+
+def schedule_account_email(account_email_id: int, when: datetime | None = None) -> None:
+    """Queue delivery of one account email, now or not before `when`, in the caller's transaction."""
+    if when is None:
+        deliver_account_email.enqueue(account_email_id)
+    else:
+        deliver_account_email.using(run_after=when).enqueue(account_email_id)

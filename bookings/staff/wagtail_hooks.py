@@ -1,8 +1,13 @@
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
 from bookings.models import Booking
-from bookings.staff import outbox  # noqa: F401  (registers the email outbox view)
+from bookings.staff import (
+    operations_urls,
+    outbox,  # noqa: F401  (registers the email outbox view)
+)
 from bookings.staff.viewsets import BookingsGroup, ReadOnlyPermissionPolicy
 
 # Registered before the viewsets are built, so the booking views pick it up (wagtail 7+ API).
@@ -12,3 +17,44 @@ register_permission_policy(Booking, ReadOnlyPermissionPolicy(Booking), exact_cla
 @hooks.register("register_admin_viewset")
 def register_bookings_viewsets():
     return BookingsGroup()
+
+
+# --- Staff operations: this week, invitations, deactivation, hand-backs (docs/staff-operations.md)
+
+
+@hooks.register("register_admin_urls")
+def register_staff_operations_urls():
+    return [path("staff/", include(operations_urls, namespace="staff_ops"))]
+
+
+class StaffMenuItem(MenuItem):
+    """Shown only to people holding the permission the screen checks."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def register_this_week_menu_item():
+    return StaffMenuItem(
+        "This week",
+        reverse("staff_ops:week"),
+        icon_name="date",
+        order=249,
+        permission="bookings.view_booking",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_invite_menu_item():
+    return StaffMenuItem(
+        "Invite a partner",
+        reverse("staff_ops:invite"),
+        icon_name="user",
+        order=252,
+        permission="bookings.add_partner",
+    )

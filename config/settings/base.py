@@ -288,3 +288,15 @@ AUTHENTICATION_BACKENDS = ["config.login_throttle.ThrottledModelBackend"]
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "10"))
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "100"))
+
+# --- Account emails: invitations, password resets, staff notices (bookings/accounts.py) -----
+# A set-password link in an invitation works for this long, and once (docs/staff-operations.md).
+INVITATION_TIMEOUT_SECONDS = int(os.environ.get("INVITATION_TIMEOUT_SECONDS", str(7 * 24 * 3600)))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 3600)))
+# At most this many account emails of one kind per person, and per address, in an hour; more
+# requests still show the same page, so the limit reveals nothing (docs/operations.md).
+ACCOUNT_EMAILS_PER_HOUR = int(os.environ.get("ACCOUNT_EMAILS_PER_HOUR", "3"))
+# Staff get the daily digest once a day, at or after this hour, UK time.
+STAFF_DIGEST_HOUR = int(os.environ.get("STAFF_DIGEST_HOUR", "7"))
+STAFF_GROUP = "Staff"
+PARTNER_GROUP = "Thinking partners"
