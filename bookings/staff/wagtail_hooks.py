@@ -5,6 +5,7 @@ from wagtail.permissions import register_permission_policy
 
 from bookings.models import Booking
 from bookings.staff import (
+    account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
     outbox,  # noqa: F401  (registers the email outbox view)
 )

@@ -13,13 +13,17 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
+from bookings import accounts
 from bookings.calendars import sync as calendar_sync
-from bookings.outbox import delivery, tasks
+from bookings.outbox import account_delivery, delivery, tasks
 
 # Calendar reads are queued at most this often; each calendar is read every 30 minutes.
 CALENDAR_EVERY_SECONDS = 300
 # Expired sessions hold half-finished booking answers (project notes among them): delete daily.
 SESSIONS_EVERY_SECONDS = 24 * 3600
+# The staff digest is checked this often; it goes once per UK day from STAFF_DIGEST_HOUR, and the
+# database (one row per person per day) makes a second check, or a second scheduler, a no-op.
+DIGEST_EVERY_SECONDS = 300
 
 
 class Command(BaseCommand):
@@ -39,7 +43,7 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
-        calendars_due_at = sessions_due_at = 0.0
+        calendars_due_at = sessions_due_at = digest_due_at = 0.0
         while self.running:
             if not once:  # a long-running loop recycles connections like a request would
                 close_old_connections()
@@ -51,6 +55,21 @@ class Command(BaseCommand):
             if time.monotonic() >= sessions_due_at:
                 call_command("clearsessions")
                 sessions_due_at = time.monotonic() + SESSIONS_EVERY_SECONDS
+            if time.monotonic() >= digest_due_at:
+                digests = accounts.queue_daily_digest(timezone.now())
+                digest_due_at = time.monotonic() + DIGEST_EVERY_SECONDS
+                if verbosity and (once or digests):
+                    self.stdout.write(f"digest: {digests} queued")
+            accounts_report = account_delivery.sweep(
+                now=timezone.now(),
+                schedule=tasks.schedule_account_email,
+                task_path=tasks.deliver_account_email.module_path,
+            )
+            if verbosity and (once or any(vars(accounts_report).values())):
+                self.stdout.write(
+                    f"account emails: {accounts_report.emails_reclaimed} reclaimed, "
+                    f"{accounts_report.tasks_requeued} lost emails queued again"
+                )
             report = delivery.sweep(
                 now=timezone.now(),
                 schedule=tasks.schedule_delivery,
