@@ -81,7 +81,7 @@ def context(row: AccountEmail, now: datetime) -> dict:
         ctx["attention"] = found
         ctx["waiting"] = [(b, when(b)) for b in found.waiting]
         ctx["hand_backs"] = [(h, when(h.booking)) for h in found.hand_backs]
-        ctx["admin_url"] = _absolute(reverse("staff_week"))
+        ctx["admin_url"] = _absolute(reverse("staff_ops:week"))
     elif row.kind == K.HANDED_BACK:
         _staff_only(user)
         hand_back = attention.open_hand_backs(now).filter(booking=row.booking_id).first()
@@ -91,7 +91,7 @@ def context(row: AccountEmail, now: datetime) -> dict:
         ctx["when"] = when(hand_back.booking)
         ctx["partner_name"] = clean_text(hand_back.partner.display_name)
         ctx["offer_title"] = clean_text(hand_back.booking.offer.title)
-        ctx["admin_url"] = _absolute(reverse("staff_week"))
+        ctx["admin_url"] = _absolute(reverse("staff_ops:week"))
     else:
         raise ValueError(f"unknown account email kind {row.kind!r}")
     return ctx
