@@ -4,13 +4,16 @@ lands in the workspace. axe-core checks our part of each staff screen (Wagtail's
 Wagtail's; see docs/staff-operations.md) and every page of ours in full."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.models import AccountEmail
+from bookings.models import AccountEmail, BookingStatus
 from bookings.outbox import tasks
+from tests.bookings.factories import BookingFactory, PartnerFactory
 from tests.conftest import WCAG_TAGS
 from tests.support.outbox import body
 from tests.support.smtp_server import SmtpServer, use_smtp
@@ -88,3 +91,44 @@ def test_staff_invite_a_partner_who_sets_a_password_and_sees_the_workspace(
 
     page.goto(link)  # the link was for one use
     expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
+
+
+def test_a_partner_hands_back_a_chat_and_staff_see_it_highlighted(
+    live_server, page, django_user_model, check_our_part, assert_accessible
+):
+    user = django_user_model.objects.create_user("ada", "ada@example.org", PASSWORD)
+    partner = PartnerFactory(display_name="Ada Partner", user=user)
+    BookingFactory(partner=partner, status=BookingStatus.CONFIRMED, start=timezone.now() + timedelta(days=2))
+    staff = django_user_model.objects.create_user("cora", "cora@example.org", PASSWORD)
+    staff.groups.add(Group.objects.get(name="Staff"))
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/partners/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=re.compile(r"\d\d:\d\d to \d\d:\d\d")).first.click()
+    page.get_by_role("link", name="Hand this chat back to the team").click()
+    assert_accessible("hand back")
+    page.get_by_role("button", name="Hand this chat back to the team").click()
+    expect(page.locator(".error-summary")).to_contain_text("Choose a reason for the team.")
+    assert_accessible("hand back with an error")
+    page.get_by_label("I am unwell").check()
+    page.get_by_role("button", name="Hand this chat back to the team").click()
+    expect(page.get_by_role("status")).to_contain_text("The team will take it from here")
+    assert_accessible("chat after handing back")
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "cora")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/staff/week/")
+    attention = page.get_by_role("region", name="Needs attention")
+    expect(attention).to_contain_text("Handed back:")
+    expect(attention).to_contain_text("I am unwell")
+    check_our_part("this week with a hand-back")
+    attention.get_by_role("link", name="Give it to another partner or cancel it").click()
+    check_our_part("settle a chat")
+    page.get_by_role("button", name="Cancel this chat").click()
+    expect(page.locator("main")).to_contain_text("The chat is cancelled")
