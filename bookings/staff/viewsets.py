@@ -5,9 +5,9 @@ so that it is re-checked, recorded in the history and announced to the people in
 """
 
 from django import forms
+from django.urls import path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from django.urls import path
 
 from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
 from bookings.staff.booking_page import BookingActionView, BookingPageView
