@@ -20,6 +20,7 @@ from bookings.models import (
     BookingStatus,
     EmailNotification,
 )
+from bookings.outbox import tasks
 from bookings.services import BookerDetails
 from tests.support.outbox import body, install_clock, with_email
 from tests.support.smtp_server import SmtpServer, use_smtp
@@ -79,8 +80,6 @@ def book(offer, partner, policy, start, actor=None):
 
 
 def deliver_all():
-    from bookings.outbox import tasks  # noqa: PLC0415  (test helper only)
-
     for pk in EmailNotification.objects.filter(status="queued", send_after__lte=NOW).values_list(
         "pk", flat=True
     ):
@@ -198,8 +197,13 @@ def test_listing_search_finds_surname_email_organisation_and_reference(staff_cli
 
 def test_listing_filters_by_status_and_attention(staff_client, offer, partner):
     BookingFactory(offer=offer, partner=partner, booker_name="Pending Person", status=BookingStatus.PENDING)
-    BookingFactory(offer=offer, partner=partner, booker_name="Cancelled Person", status=BookingStatus.CANCELLED,
-                   start=datetime(2026, 6, 3, 10, tzinfo=UTC))  # fmt: skip
+    BookingFactory(
+        offer=offer,
+        partner=partner,
+        booker_name="Cancelled Person",
+        status=BookingStatus.CANCELLED,
+        start=datetime(2026, 6, 3, 10, tzinfo=UTC),
+    )
     html = staff_client.get(reverse("booking:index"), {"status": "cancelled"}).content.decode()
     assert "Cancelled Person" in html and "Pending Person" not in html
     html = staff_client.get(reverse("booking:index"), {"needs_attention": "true"}).content.decode()
@@ -271,9 +275,14 @@ def test_book_on_behalf_through_the_page(staff_client, offer, emailable):
     url = reverse("booking:add") + f"?offer={offer.pk}&partner={emailable.pk}"
     response = staff_client.post(
         url,
-        {"start": "2026-06-02T09:00:00Z", "name": "Erin Caller", "email": "erin@example.org", "format": "video",
-         "key": "a" * 32},
-    )  # fmt: skip
+        {
+            "start": "2026-06-02T09:00:00Z",
+            "name": "Erin Caller",
+            "email": "erin@example.org",
+            "format": "video",
+            "key": "a" * 32,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[-3000:]
     booking = Booking.objects.get(booker_name="Erin Caller")
     assert BookingEvent.objects.get(booking=booking).actor_label == "staff"
