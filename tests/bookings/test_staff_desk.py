@@ -26,7 +26,7 @@ from tests.support.outbox import body, install_clock, with_email
 from tests.support.smtp_server import SmtpServer, use_smtp
 
 from .factories import AvailabilityRuleFactory, BookingFactory, PartnerFactory
-from .staff_people import coordinator
+from .staff_people import coordinator, plain_editor
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
@@ -287,3 +287,21 @@ def test_book_on_behalf_through_the_page(staff_client, offer, emailable):
     booking = Booking.objects.get(booker_name="Erin Caller")
     assert BookingEvent.objects.get(booking=booking).actor_label == "staff"
     assert EmailNotification.objects.filter(booking=booking, recipient="booker").exists()
+
+
+MENU = ["Bookings", "Partners", "Offers", "Availability", "Time off", "Email outbox", "Access records"]
+
+
+def test_a_staff_member_who_is_not_a_superuser_sees_and_uses_the_staff_menus(staff_client, staff_user):
+    assert not staff_user.is_superuser
+    html = staff_client.get(reverse("wagtailadmin_home")).content.decode()
+    assert all(label in html for label in MENU), [label for label in MENU if label not in html]
+    for name in ("partner:add", "offer:add", "availabilityrule:add", "timeoff:add", "booking:add"):
+        assert staff_client.get(reverse(name)).status_code == 200, name
+
+
+def test_an_editor_without_the_staff_group_sees_no_bookings(client, clock):
+    client.force_login(plain_editor())
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Email outbox" not in html and "Access records" not in html
+    assert client.get(reverse("booking:index")).status_code in (302, 403)
