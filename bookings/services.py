@@ -36,7 +36,8 @@ _ACTION_PHRASE = {
     "rescheduled": "moved",
     "completed": "marked as completed",
     "no_show": "marked as missed",
-    "reassigned": "given to another partner",
+    "reassigned": "passed to another partner",
+    "resent": "sent again",
 }
 
 
@@ -64,8 +65,12 @@ def place_booking(
     now: datetime,
     idempotency_key: str | None = None,
     policy: Policy | None = None,
+    actor=None,
+    actor_label: str = "booker",
+    details: dict | None = None,
 ) -> Booking:
     """Book `offer` at `start` with `partner`, or with whoever is free when `partner` is None.
+    Staff booking for someone pass themselves as `actor` with `actor_label="staff"`.
 
     Invariant: a booking is created only if, inside the transaction and after the partner lock,
     the engine still finds the partner free at `start` (rules, notice, horizon, caps, rest,
@@ -83,7 +88,10 @@ def place_booking(
     policy = policy or policy_for_site()
     try:
         with transaction.atomic():
-            return _place_locked(offer, start, partner, booker, now, idempotency_key, policy)
+            placed = _place_locked(offer, start, partner, booker, now, idempotency_key, policy)
+            record_event(placed, "placed", "", now, actor, actor_label, details)
+            notifications.booking_changed(placed, "placed", now=now)
+            return placed
     except (IntegrityError, SlotUnavailable) as exc:
         # A same-key double submit that raced us finds its twin's booking taken the slot (or
         # the key taken): hand back that booking, not an error.
@@ -125,8 +133,6 @@ def _place_locked(offer, start, partner, booker, now, idempotency_key, policy) -
     )
     booking.set_times(start, offer)
     booking.save()
-    _record(booking, "placed", "", now, None, "booker")
-    notifications.booking_changed(booking, "placed", now=now)
     return booking
 
 
@@ -136,27 +142,43 @@ def _least_busy(free: tuple[int, ...], snapshot, start: datetime) -> int:
     return min(free, key=lambda pid: (week.count(pid), pid))
 
 
-def confirm(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+def confirm(
+    booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
+) -> Booking:
     """Pending → confirmed. The time was already held, so no availability re-check is needed.
     SEQUENCE goes up: an invite sent for the request is superseded by the confirmed one."""
-    return _transition(booking, "confirmed", (S.PENDING,), S.CONFIRMED, now, actor, actor_label, bump=True)
+    return _transition(
+        booking, "confirmed", (S.PENDING,), S.CONFIRMED, now, actor, actor_label, bump=True, details=details
+    )
 
 
 def decline(
-    booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", reason: str = ""
+    booking: Booking,
+    *,
+    now: datetime,
+    actor=None,
+    actor_label: str = "partner",
+    reason: str = "",
+    details: dict | None = None,
 ) -> Booking:
     """Pending → declined; the time is freed at once (declined never blocks).
 
     `reason` is a key from a fixed list (never free text: history outlives the retention purge)
     and is recorded in the same history entry."""
-    details = {"reason": reason} if reason else None
+    details = {**(details or {}), **({"reason": reason} if reason else {})}
     return _transition(
         booking, "declined", (S.PENDING,), S.DECLINED, now, actor, actor_label, bump=True, details=details
     )
 
 
 def cancel(
-    booking: Booking, *, now: datetime, actor=None, actor_label: str = "booker", expected_sequence=None
+    booking: Booking,
+    *,
+    now: datetime,
+    actor=None,
+    actor_label: str = "booker",
+    expected_sequence=None,
+    details: dict | None = None,
 ) -> Booking:
     """Pending or confirmed → cancelled; the time is freed and SEQUENCE goes up (iTIP CANCEL).
     With `expected_sequence` (a manage link's version), a booking changed since is left alone."""
@@ -170,20 +192,41 @@ def cancel(
         actor_label,
         bump=True,
         expected_sequence=expected_sequence,
+        details=details,
     )
 
 
-def mark_completed(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+def mark_completed(
+    booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
+) -> Booking:
     """Confirmed → completed, only once the chat has started."""
     return _transition(
-        booking, "completed", (S.CONFIRMED,), S.COMPLETED, now, actor, actor_label, after_start=True
+        booking,
+        "completed",
+        (S.CONFIRMED,),
+        S.COMPLETED,
+        now,
+        actor,
+        actor_label,
+        after_start=True,
+        details=details,
     )
 
 
-def mark_no_show(booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner") -> Booking:
+def mark_no_show(
+    booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
+) -> Booking:
     """Confirmed → no-show, only once the chat has started."""
     return _transition(
-        booking, "no_show", (S.CONFIRMED,), S.NO_SHOW, now, actor, actor_label, after_start=True
+        booking,
+        "no_show",
+        (S.CONFIRMED,),
+        S.NO_SHOW,
+        now,
+        actor,
+        actor_label,
+        after_start=True,
+        details=details,
     )
 
 
@@ -203,8 +246,8 @@ def _transition(
 ):
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
-        _require_version(locked, expected_sequence)
-        _require(locked, action, allowed)
+        require_version(locked, expected_sequence)
+        require_status(locked, action, allowed)
         if after_start and locked.start > now:
             raise InvalidTransition(
                 f"This chat has not started yet, so it cannot be {_ACTION_PHRASE[action]}."
@@ -214,7 +257,7 @@ def _transition(
         if bump:
             locked.sequence += 1
         locked.save(update_fields=["status", "sequence", "updated_at"])
-        _record(locked, action, from_status, now, actor, actor_label, details)
+        record_event(locked, action, from_status, now, actor, actor_label, details)
         notifications.booking_changed(locked, action, now=now)
     return locked
 
@@ -228,6 +271,7 @@ def reschedule(
     actor_label: str = "booker",
     policy: Policy | None = None,
     expected_sequence: int | None = None,
+    details: dict | None = None,
 ) -> Booking:
     """Move a pending or confirmed booking to `new_start` with the same partner.
 
@@ -241,8 +285,8 @@ def reschedule(
         with transaction.atomic():
             list(Partner.objects.select_for_update().filter(pk=booking.partner_id))
             locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
-            _require_version(locked, expected_sequence)
-            _require(locked, "rescheduled", BLOCKING_STATUSES)
+            require_version(locked, expected_sequence)
+            require_status(locked, "rescheduled", BLOCKING_STATUSES)
             if new_start == locked.start:
                 raise InvalidBooking("The booking is already at that time.")
             offer = locked.offer
@@ -259,15 +303,17 @@ def reschedule(
             locked.set_times(new_start, offer)
             locked.sequence += 1
             locked.save()
-            details = {"from_start": old_start.isoformat(), "to_start": new_start.isoformat()}
-            _record(locked, "rescheduled", locked.status, now, actor, actor_label, details)
+            moved = {"from_start": old_start.isoformat(), "to_start": new_start.isoformat()}
+            record_event(
+                locked, "rescheduled", locked.status, now, actor, actor_label, {**(details or {}), **moved}
+            )
             notifications.booking_changed(locked, "rescheduled", now=now)
     except IntegrityError:
         raise SlotUnavailable() from None
     return locked
 
 
-def _require_version(booking: Booking, expected_sequence: int | None) -> None:
+def require_version(booking: Booking, expected_sequence: int | None) -> None:
     """Two requests made with one manage link must not both act: only the first still matches."""
     if expected_sequence is not None and booking.sequence != expected_sequence:
         raise InvalidTransition(
@@ -275,13 +321,13 @@ def _require_version(booking: Booking, expected_sequence: int | None) -> None:
         )
 
 
-def _require(booking: Booking, action: str, allowed) -> None:
+def require_status(booking: Booking, action: str, allowed) -> None:
     if booking.status not in allowed:
         phrase = _STATUS_PHRASE[S(booking.status)]
         raise InvalidTransition(f"This booking {phrase}, so it cannot be {_ACTION_PHRASE[action]}.")
 
 
-def _record(booking, action, from_status, now, actor, actor_label, details=None) -> BookingEvent:
+def record_event(booking, action, from_status, now, actor, actor_label, details=None) -> BookingEvent:
     # No names, emails or notes in details: history outlives the retention purge.
     return BookingEvent.objects.create(
         booking=booking,
@@ -296,7 +342,14 @@ def _record(booking, action, from_status, now, actor, actor_label, details=None)
 
 
 def reassign(
-    booking: Booking, new_partner: Partner, *, now: datetime, actor, actor_label: str = "staff"
+    booking: Booking,
+    new_partner: Partner,
+    *,
+    now: datetime,
+    actor,
+    actor_label: str = "staff",
+    details: dict | None = None,
+    policy: Policy | None = None,
 ) -> Booking:
     """Give a pending or confirmed chat to `new_partner`, at the same time (a staff action).
 
@@ -304,15 +357,17 @@ def reassign(
     booking (rules, caps, rest, buffers, time off, pause), except the minimum notice, because staff
     may act inside the change window; same row, public id and UID, SEQUENCE + 1. The booker gets a
     "your chat is now with ..." email with the updated invite; the new partner gets the confirmed
-    invite (or the request to accept). History records both partners by id.
+    invite (or the request to accept); the former partner gets a calendar CANCEL addressed to them.
+    History records both partners by id. The one implementation: the staff desk and the partner
+    deactivation step both call it.
     """
-    policy = replace(policy_for_site(), notice=timedelta(0))
+    policy = replace(policy or policy_for_site(), notice=timedelta(0))
     try:
         with transaction.atomic():
             ids = sorted({booking.partner_id, new_partner.pk})
             list(Partner.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
             locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
-            _require(locked, "reassigned", BLOCKING_STATUSES)
+            require_status(locked, "reassigned", BLOCKING_STATUSES)
             if new_partner.pk == locked.partner_id:
                 raise InvalidBooking("This chat is already with that partner.")
             if locked.start <= now:
@@ -330,12 +385,13 @@ def reassign(
             )
             if new_partner.pk not in free_partners(snapshot, spec, policy, locked.start, now):
                 raise SlotUnavailable()
-            details = {"from_partner": locked.partner_id, "to_partner": new_partner.pk}
+            former = locked.partner_id
+            details = {**(details or {}), "from_partner": former, "to_partner": new_partner.pk}
             locked.partner = new_partner
             locked.sequence += 1
             locked.save(update_fields=["partner", "sequence", "updated_at"])
-            _record(locked, "reassigned", locked.status, now, actor, actor_label, details)
-            notifications.booking_changed(locked, "reassigned", now=now)
+            record_event(locked, "reassigned", locked.status, now, actor, actor_label, details)
+            notifications.booking_reassigned(locked, former, now=now)
     except IntegrityError:
         raise SlotUnavailable() from None
     return locked

@@ -51,13 +51,13 @@ def feed_bookings(partner_id: int, feed_created_at: datetime, window: tuple[date
 # --- The invite-or-feed policy (docs/calendar.md, item 12) ------------------------------------------
 
 
-def booking_in_partner_feed(booking: Booking) -> bool:
+def booking_in_partner_feed(booking: Booking, partner_id: int | None = None) -> bool:
     """True if this chat reaches its partner through their feed, so the partner's emails about
     it must carry no calendar invite. Fixed per booking: a chat booked before the feed was
     turned on keeps getting invites (it is already in the partner's own calendar), a chat booked
     after it is only in the feed. Each chat is in exactly one of the partner's calendars."""
     return PartnerFeed.objects.filter(
-        partner_id=booking.partner_id, created_at__lte=booking.created_at
+        partner_id=partner_id or booking.partner_id, created_at__lte=booking.created_at
     ).exists()
 
 

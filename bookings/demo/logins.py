@@ -43,3 +43,28 @@ def ensure_demo_partner_login(partner: Partner):
         partner.user = user
         partner.save(update_fields=["user"])
     return user
+
+
+STAFF_GROUP = "Staff"  # created by migration 0009 with the coordinators' permissions
+STAFF_USERNAME = "coordinator"
+DEFAULT_STAFF_PASSWORD = "coordinator-demo-2026"  # noqa: S105 - a published demo password, not a secret
+
+
+def staff_password() -> str:
+    return getattr(settings, "DEMO_STAFF_PASSWORD", "") or DEFAULT_STAFF_PASSWORD
+
+
+@transaction.atomic
+def ensure_demo_staff_login():
+    """The demo coordinator (docs/staff.md), idempotent. Invariant: in the Staff group only, not
+    a superuser, so the demo shows what a coordinator really sees."""
+    password = staff_password()
+    user, created = get_user_model().objects.get_or_create(username=STAFF_USERNAME)
+    if created or user.is_superuser or not user.is_active or not user.check_password(password):
+        user.is_superuser = False
+        user.is_active = True
+        user.email = user.email or "coordinator@example.org"
+        user.set_password(password)
+        user.save()
+    user.groups.set([Group.objects.get_or_create(name=STAFF_GROUP)[0]])
+    return user

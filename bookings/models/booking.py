@@ -58,6 +58,9 @@ class Booking(models.Model):
     access_needs = models.TextField(max_length=1000, blank=True)
     # The zone the booker chose on the booking page; emails show their times in it too.
     booker_time_zone = models.CharField(max_length=64, blank=True)
+    # What staff told the booker when they cancelled (docs/staff.md): shown in the booker's
+    # cancellation email only. Kept here, not in the history, so it is erased with the booking.
+    cancel_reason = models.TextField(max_length=500, blank=True)
 
     ical_uid = models.CharField("iCalendar UID", max_length=255, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)

@@ -3,6 +3,7 @@
 from django.db import models
 
 from .booking import Booking
+from .partners import Partner
 
 
 class NotificationStatus(models.TextChoices):
@@ -33,6 +34,9 @@ class EmailNotification(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
     recipient = models.CharField(max_length=16, choices=Recipient.choices)
+    # Set only when the email is for a partner the booking no longer has (a chat reassigned away
+    # from them, docs/staff.md); otherwise the booking's own partner is the recipient.
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     sequence = models.PositiveIntegerField(help_text="The booking's version this message describes")
     status = models.CharField(
         max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED

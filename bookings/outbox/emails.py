@@ -47,6 +47,7 @@ INVITE_METHOD = {
     "rescheduled": "REQUEST",
     "reassigned": "REQUEST",
     "cancelled": "CANCEL",
+    "reassigned_away": "CANCEL",
 }
 KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
 # Booker emails that include the manage link: those sent while the booking can still change.
@@ -60,6 +61,7 @@ _SUBJECTS = {
     "declined": "Your chat request could not go ahead",
     "cancelled": "Cancelled: {offer}, {when}",
     "reminder": "Reminder: {offer}, {when}",
+    "reassigned_away": "No longer yours: {offer}, {when}",
 }
 
 
@@ -76,9 +78,14 @@ class Times:
     other_zone: str = ""
 
 
-def partner_email(booking: Booking) -> str:
+def addressed_partner(notification: EmailNotification):
+    """The partner an email is for: the one it names (a former partner), else the booking's."""
+    return notification.partner if notification.partner_id else notification.booking.partner
+
+
+def partner_email(booking: Booking, partner=None) -> str:
     """The partner's address: their own contact email, else their linked account's, if any."""
-    partner = booking.partner
+    partner = partner or booking.partner
     if partner.email:
         return partner.email
     return (partner.user.email or "") if partner.user is not None else ""
@@ -88,7 +95,7 @@ def recipient_address(notification: EmailNotification) -> str:
     booking = notification.booking
     if notification.recipient == Recipient.BOOKER:
         return booking.booker_email
-    return partner_email(booking)
+    return partner_email(booking, addressed_partner(notification))
 
 
 def manage_url(booking: Booking) -> str:
@@ -132,11 +139,13 @@ def _same_clock(booking: Booking, zone: str) -> bool:
     return all(t.astimezone(london).utcoffset() == t.astimezone(other).utcoffset() for t in moments)
 
 
-def event_data(booking: Booking) -> ical.EventData:
-    """The booking as a calendar sees it: neutral text, no notes, no manage link."""
+def event_data(booking: Booking, partner=None) -> ical.EventData:
+    """The booking as a calendar sees it: neutral text, no notes, no manage link. `partner` is the
+    attendee partner (a former partner's CANCEL names them, not the new one)."""
+    partner = partner or booking.partner
     attendees = [ical.Person(email=booking.booker_email, name=booking.booker_name, rsvp=True)]
-    if address := partner_email(booking):
-        attendees.append(ical.Person(email=address, name=booking.partner.display_name, partstat="ACCEPTED"))
+    if address := partner_email(booking, partner):
+        attendees.append(ical.Person(email=address, name=partner.display_name, partstat="ACCEPTED"))
     how = booking.get_format_display()
     return ical.EventData(
         uid=booking.ical_uid,
@@ -164,11 +173,12 @@ def subject(notification: EmailNotification) -> str:
 def context(notification: EmailNotification) -> dict:
     booking = notification.booking
     to_booker = notification.recipient == Recipient.BOOKER
-    reader_zone = booking.booker_time_zone if to_booker else booking.partner.time_zone
+    partner = addressed_partner(notification)
+    reader_zone = booking.booker_time_zone if to_booker else partner.time_zone
     kind = notification.kind
     # A partner whose subscribed feed already shows this chat gets no invite, so the chat is
     # never twice in their calendars (docs/feeds.md). One query, asked once per email.
-    in_feed = not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking)
+    in_feed = not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking, partner.pk)
     return {
         "kind": notification.kind,
         "to_booker": to_booker,
@@ -178,7 +188,9 @@ def context(notification: EmailNotification) -> dict:
         "booker_name": ical.clean_text(booking.booker_name),
         "organisation": ical.clean_text(booking.organisation),
         "role": ical.clean_text(booking.role),
-        "partner_name": ical.clean_text(booking.partner.display_name),
+        "partner_name": ical.clean_text(partner.display_name),
+        # Typed by staff for the booker (docs/staff.md); never sent to the partner.
+        "cancel_reason": booking.cancel_reason if to_booker and kind == "cancelled" else "",
         "offer_title": ical.clean_text(booking.offer.title),
         "format": booking.get_format_display(),
         "times": chat_times(booking, reader_zone),
@@ -211,7 +223,9 @@ def build_message(notification: EmailNotification, *, now: datetime) -> EmailMul
     )
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
     if (method := INVITE_METHOD.get(notification.kind)) and ctx["has_invite"]:
-        calendar = ical.invite(event_data(notification.booking), method=method, dtstamp=now)
+        calendar = ical.invite(
+            event_data(notification.booking, addressed_partner(notification)), method=method, dtstamp=now
+        )
         # Django adds "charset=utf-8" to every text part itself; naming it here would repeat it.
         message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}")
         message.attach("invite.ics", calendar, "application/ics")

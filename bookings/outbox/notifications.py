@@ -58,14 +58,45 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
     if event in {"placed", "confirmed", "rescheduled", "reassigned"} and (at := reminder_time(booking, now)):
         wanted += [("reminder", recipient, at) for recipient in BOTH]
+    return _queue(booking, wanted, now)
+
+
+def booking_reassigned(booking: Booking, former_partner_id: int, *, now: datetime) -> list[EmailNotification]:
+    """Queue the emails for a chat passed to another partner (docs/staff.md).
+
+    The booker gets "your chat is now with ..." with the updated invite, the new partner the
+    invite or the request to accept (at the new version, plus reminders); the former partner gets
+    a calendar CANCEL addressed to them explicitly, because the booking no longer names them.
+    """
+    wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, "reassigned")]
+    if at := reminder_time(booking, now):
+        wanted += [("reminder", recipient, at) for recipient in BOTH]
+    wanted.append(("reassigned_away", Recipient.PARTNER, now, former_partner_id))
+    return _queue(booking, wanted, now)
+
+
+def invite_resent(booking: Booking, recipients, *, now: datetime) -> list[EmailNotification]:
+    """Queue the current invite (or request) again for `recipients`, at the booking's new version.
+
+    The caller has bumped the sequence, so the new rows cannot clash with the old ones (one row
+    per version) and each gets its own Message-ID; reminders move to the new version too, since
+    those for the old one are dropped at send time.
+    """
+    wanted = [(k, r, now) for k, r in messages_for(booking, "placed") if r in recipients]
+    if at := reminder_time(booking, now):
+        wanted += [("reminder", recipient, at) for recipient in BOTH]
+    return _queue(booking, wanted, now)
+
+
+def _queue(booking: Booking, wanted, now: datetime) -> list[EmailNotification]:
     created = []
-    for kind, recipient, send_after in wanted:
+    for kind, recipient, send_after, *partner in wanted:
         notification, is_new = EmailNotification.objects.get_or_create(
             booking=booking,
             kind=kind,
             recipient=recipient,
             sequence=booking.sequence,
-            defaults={"send_after": send_after},
+            defaults={"send_after": send_after, "partner_id": partner[0] if partner else None},
         )
         if is_new:
             schedule_delivery(notification.pk, send_after if send_after > now else None)

@@ -10,7 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from bookings.models import EmailNotification
-from bookings.staff.viewsets import ReadOnlyPermissionPolicy
+from bookings.staff.access import ReadOnlyPermissionPolicy
 
 register_permission_policy(EmailNotification, ReadOnlyPermissionPolicy(EmailNotification), exact_class=True)
 

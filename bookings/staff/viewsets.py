@@ -5,11 +5,14 @@ so that it is re-checked, recorded in the history and announced to the people in
 """
 
 from django import forms
+from django.urls import path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
 
 from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
+from bookings.staff.booking_page import BookingActionView, BookingPageView
+from bookings.staff.listing import BookingIndexView
+from bookings.staff.on_behalf import OnBehalfView
 from bookings.staff.widgets import WagtailRecurrenceWidget
 
 
@@ -93,43 +96,30 @@ class TimeOffViewSet(ModelViewSet):
     ]
 
 
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Lets people look, never add, edit or delete: changes go through the services."""
-
-    def user_has_permission(self, user, action):
-        if action in {"add", "change", "delete"}:
-            return False
-        return super().user_has_permission(user, action)
-
-
 class BookingViewSet(ModelViewSet):
+    """Bookings: the listing (bookings/staff/listing.py), each booking's page and actions
+    (booking_page.py) and booking on someone's behalf (on_behalf.py). Wagtail's own add, edit,
+    delete, copy and history views are replaced: every change goes through bookings.staff_services."""
+
     model = Booking
     icon = "calendar-check"
     menu_label = "Bookings"
+    index_view_class = BookingIndexView
     inspect_view_enabled = True
     copy_view_enabled = False
-    list_display = ["__str__", "status", "partner", "start"]
-    list_filter = ["status", "partner", "offer"]
-    inspect_view_fields = [
-        "public_id",
-        "status",
-        "partner",
-        "offer",
-        "start",
-        "end",
-        "format",
-        "booker_name",
-        "booker_email",
-        "organisation",
-        "role",
-        "project_description",
-        "ladder_rung",
-        "access_needs",
-        "sequence",
-        "created_at",
-        "updated_at",
-    ]
-    form_fields = ["status"]  # required by ModelViewSet; the edit view is never reachable
+    form_fields = ["status"]  # required by ModelViewSet; its edit form is never served
+
+    def get_urlpatterns(self):
+        page = BookingPageView.as_view()
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", OnBehalfView.as_view(), name="add"),
+            path("<int:pk>/", page, name="inspect"),
+            # The listing links a row to "edit" for people who may change bookings: the same page.
+            path("<int:pk>/edit/", page, name="edit"),
+            path("<int:pk>/do/<slug:action>/", BookingActionView.as_view(), name="act"),
+        ]
 
 
 class BookingsGroup(ModelViewSetGroup):

@@ -3,16 +3,19 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from bookings.models import Booking
+from bookings.models import AccessRecord, Booking
 from bookings.staff import (
     account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
     outbox,  # noqa: F401  (registers the email outbox view)
 )
-from bookings.staff.viewsets import BookingsGroup, ReadOnlyPermissionPolicy
+from bookings.staff.access import ACCESS_RECORDS, BOOKINGS
+from bookings.staff.access_records import AccessRecordViewSet
+from bookings.staff.viewsets import BookingsGroup
 
-# Registered before the viewsets are built, so the booking views pick it up (wagtail 7+ API).
-register_permission_policy(Booking, ReadOnlyPermissionPolicy(Booking), exact_class=True)
+# Registered before the viewsets are built, so their views pick them up (wagtail 7+ API).
+register_permission_policy(Booking, BOOKINGS, exact_class=True)
+register_permission_policy(AccessRecord, ACCESS_RECORDS, exact_class=True)
 
 
 @hooks.register("register_admin_viewset")
@@ -59,3 +62,8 @@ def register_invite_menu_item():
         order=252,
         permission="bookings.add_partner",
     )
+
+
+@hooks.register("register_admin_viewset")
+def register_access_records():
+    return AccessRecordViewSet("access_records")

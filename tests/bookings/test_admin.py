@@ -86,7 +86,9 @@ def test_offer_form_lists_partners_as_checkboxes(admin_client):
     assert list(offer.partners.all()) == [partner]
 
 
-def test_bookings_are_inspect_only(admin_client):
+def test_bookings_cannot_be_hand_edited(admin_client):
+    """Wagtail's add, edit, copy and delete views are replaced by the staff desk's own (docs/staff.md):
+    "add" books on someone's behalf through the services, "edit" is the booking's page."""
     booking = BookingFactory(
         start=datetime(2026, 6, 1, 10, tzinfo=UTC), project_description="<script>x</script>"
     )
@@ -95,9 +97,10 @@ def test_bookings_are_inspect_only(admin_client):
     assert b"<script>x</script>" not in inspect.content
     with pytest.raises(NoReverseMatch):
         reverse("booking:copy", args=[booking.pk])
-    assert admin_client.get(reverse("booking:add")).status_code in (302, 403)
+    assert b"Book a chat for someone" in admin_client.get(reverse("booking:add")).content
     edit = admin_client.post(reverse("booking:edit", args=[booking.pk]), {"status": BookingStatus.CANCELLED})
-    assert edit.status_code in (302, 403)
-    assert admin_client.post(reverse("booking:delete", args=[booking.pk])).status_code in (302, 403)
+    assert edit.status_code == 405
+    with pytest.raises(NoReverseMatch):
+        reverse("booking:delete", args=[booking.pk])
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED and Booking.objects.count() == 1

@@ -41,6 +41,7 @@ class Command(BaseCommand):
             booking_page = bookings_demo.build(for_professionals)
             partner = bookings_demo.ensure_partners()[0]
             workspace_demo.ensure_demo_partner_login(partner)
+            coordinator = workspace_demo.ensure_demo_staff_login()
             resource_index = resource_pages[wanted[0]].get_parent()
             demo.ensure_site_chrome(
                 Site.objects.get(is_default_site=True),
@@ -65,5 +66,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  Partner workspace: {settings.SITE_URL.rstrip('/')}/partners/")
             self.stdout.write(f"  Username:     {partner.user.username}")
             self.stdout.write(f"  Password:     {workspace_demo.demo_password()}")
+            self.stdout.write(
+                f"  Staff desk (coordinator): {settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/"
+            )
+            self.stdout.write(f"  Username:     {coordinator.username}")
+            self.stdout.write(f"  Password:     {workspace_demo.staff_password()}")
             if password == DEFAULT_EDITOR_PASSWORD and not settings.DEBUG:
                 self.stderr.write("  Warning: the default demo password is public; set DEMO_EDITOR_PASSWORD.")

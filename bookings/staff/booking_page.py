@@ -1,0 +1,206 @@
+"""A booking's staff page and its actions (docs/staff.md).
+
+Thin views: check permission (bookings/staff/access.py) before loading anything, read the clock
+once, call one staff service, then redirect with a message. Actions are POST only (Django's CSRF
+check applies); destructive ones (cancel, decline, move, reassign) have a confirmation page with
+their form. A refused change (a time just taken, a status that moved on) comes back as a message,
+never a 500.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from bookings import staff_services
+from bookings.access_log import record_access
+from bookings.errors import BookingError
+from bookings.models import AccessAction, Booking, BookingStatus
+from bookings.slots import fortnight, policy_for_site
+from bookings.staff import forms
+from bookings.staff.access import ACCESS_RECORDS, booking_or_404
+from bookings.staff.listing import reference
+from bookings.zones import DEFAULT_TIME_ZONE, format_moment, parse_day
+
+PAGE_QUERYSET = Booking.objects.select_related("partner", "offer", "ladder_rung")
+SHOWN = "all booking details, history, emails"
+
+
+def booking_url(booking) -> str:
+    return reverse("booking:inspect", args=[booking.pk])
+
+
+class StaffTemplateMixin(WagtailAdminTemplateMixin):
+    header_icon = "calendar-check"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("booking:index"), "label": "Bookings"},
+            *self.extra_breadcrumbs(),
+        ]
+
+    def extra_breadcrumbs(self):
+        return []
+
+
+class BookingPageView(StaffTemplateMixin, TemplateView):
+    template_name = "bookings/staff/booking.html"
+
+    def dispatch(self, request, pk):
+        self.booking = booking_or_404(request.user, pk, "view", PAGE_QUERYSET)
+        self.now = timezone.now()
+        return super().dispatch(request, pk)
+
+    def get_page_title(self):
+        return f"Booking {reference(self.booking)}"
+
+    def get_page_subtitle(self):
+        return self.booking.booker_name
+
+    def get_context_data(self, **kwargs):
+        booking = self.booking
+        user = self.request.user
+        can_change = user.has_perm("bookings.change_booking")
+        see_access = ACCESS_RECORDS.user_has_permission(user, "view")
+        record_access(user, AccessAction.VIEWED_BOOKING, now=self.now, booking=booking, shown=SHOWN)
+        context = super().get_context_data(**kwargs)
+        status = booking.status
+        context.update(
+            booking=booking,
+            reference=reference(booking),
+            when=format_moment(booking.start, DEFAULT_TIME_ZONE),
+            until=format_moment(booking.end, DEFAULT_TIME_ZONE),
+            events=list(booking.events.select_related("actor").order_by("at", "pk")),
+            emails=list(booking.notifications.select_related("partner").order_by("created_at", "pk")),
+            access_records=list(booking.access_records.order_by("-at", "-pk")[:50]) if see_access else None,
+            can_change=can_change,
+            is_blocking=booking.is_blocking,
+            is_pending=status == BookingStatus.PENDING,
+            can_mark=status == BookingStatus.CONFIRMED and booking.start <= self.now,
+            inside_window=staff_services.inside_change_window(booking, self.now),
+        )
+        context["urls"] = {
+            name: reverse("booking:act", args=[booking.pk, name])
+            for name in ("cancel", "move", "reassign", "accept", "decline", "complete", "no_show", "resend")
+        }
+        return context
+
+
+# name → (form class or None, page heading, button label, success message)
+ACTIONS = {
+    "cancel": (forms.CancelForm, "Cancel this chat", "Cancel the chat", "The chat is cancelled."),
+    "decline": (forms.DeclineForm, "Decline this request", "Decline the request", "The request is declined."),
+    "move": (forms.MoveForm, "Move this chat", "Move the chat", "The chat is moved."),
+    "reassign": (forms.ReassignForm, "Pass to another partner", "Pass it on", "The chat has a new partner."),
+    "resend": (forms.ResendForm, "Send the invite again", "Send it again", "The invite is on its way again."),
+    "accept": (None, "", "", "The request is accepted."),
+    "complete": (None, "", "", "The chat is marked as completed."),
+    "no_show": (None, "", "", "The chat is marked as missed."),
+}
+
+
+class BookingActionView(StaffTemplateMixin, TemplateView):
+    """GET: the confirmation page with its form (not for one-click actions). POST: do it."""
+
+    template_name = "bookings/staff/action.html"
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request, pk, action):
+        if action not in ACTIONS:
+            raise Http404
+        self.booking = booking_or_404(request.user, pk, "change", PAGE_QUERYSET)
+        self.action = action
+        self.form_class, self.heading, self.button, self.done = ACTIONS[action]
+        self.now = timezone.now()
+        return super().dispatch(request, pk, action)
+
+    def get_page_title(self):
+        return self.heading
+
+    def get_page_subtitle(self):
+        return f"{reference(self.booking)}, {self.booking.booker_name}"
+
+    def extra_breadcrumbs(self):
+        return [{"url": booking_url(self.booking), "label": f"Booking {reference(self.booking)}"}]
+
+    def get(self, request, *args, **kwargs):
+        if self.form_class is None:
+            return redirect(booking_url(self.booking))
+        return self.render_to_response(self.get_context_data(form=self.make_form(None)))
+
+    def post(self, request, *args, **kwargs):
+        form = self.make_form(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        data = form.cleaned_data if form is not None else {}
+        try:
+            self.perform(data)
+        except BookingError as exc:
+            messages.error(request, exc.message)
+            if form is not None:
+                return self.render_to_response(self.get_context_data(form=self.make_form(request.POST)))
+            return redirect(booking_url(self.booking))
+        messages.success(request, self.done)
+        return redirect(booking_url(self.booking))
+
+    def perform(self, data):
+        booking, now, actor = self.booking, self.now, self.request.user
+        action = self.action
+        if action == "cancel":
+            staff_services.cancel(booking, reason=data["reason"], now=now, actor=actor)
+        elif action == "decline":
+            staff_services.decline(booking, reason=data["reason"], now=now, actor=actor)
+        elif action == "move":
+            staff_services.move(booking, data["start"], now=now, actor=actor, policy=self.policy)
+        elif action == "reassign":
+            staff_services.reassign(booking, data["partner"], now=now, actor=actor, policy=self.policy)
+        elif action == "resend":
+            staff_services.resend_invite(booking, to=data["to"], now=now, actor=actor)
+        elif action == "accept":
+            staff_services.accept(booking, now=now, actor=actor)
+        elif action == "complete":
+            staff_services.mark_completed(booking, now=now, actor=actor)
+        elif action == "no_show":
+            staff_services.mark_no_show(booking, now=now, actor=actor)
+
+    @property
+    def policy(self):
+        if not hasattr(self, "_policy"):
+            self._policy = policy_for_site()
+        return self._policy
+
+    def make_form(self, data):
+        if self.action == "reassign":
+            self.partners = staff_services.partners_free_for(self.booking, now=self.now, policy=self.policy)
+            return forms.ReassignForm(data, partners=self.partners)
+        return self.form_class(data)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.booking
+        context.update(
+            booking=booking,
+            action=self.action,
+            button=self.button,
+            when=format_moment(booking.start, DEFAULT_TIME_ZONE),
+            booking_url=booking_url(booking),
+            inside_window=staff_services.inside_change_window(booking, self.now),
+        )
+        if self.action == "move":
+            context["times"] = fortnight(
+                booking.offer,
+                booking.partner,
+                DEFAULT_TIME_ZONE,
+                parse_day(self.request.GET.get("from")),
+                self.now,
+                self.policy,
+                exclude_booking_id=booking.pk,
+                exclude_start=booking.start,
+            )
+        if self.action == "reassign":
+            context["partners"] = self.partners
+        return context

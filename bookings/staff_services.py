@@ -1,0 +1,171 @@
+"""The changes only staff make to a booking (docs/staff.md), one transaction each, with the same
+locks, re-checks, history and emails as bookings/services.py, whose functions they reuse.
+
+Every staff change is recorded with `actor_label="staff"`, the signed-in user as actor, and
+`inside_change_window: true` in the details when it happens within MANAGE_CHANGES_CLOSE_HOURS of
+the chat (when bookers can no longer change it themselves, docs/bookings.md).
+"""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from bookings import services
+from bookings.availability import Policy, free_partners
+from bookings.models import BLOCKING_STATUSES, Booking, Partner, Recipient
+from bookings.outbox import notifications
+from bookings.services import BookerDetails
+from bookings.slots import load_snapshot, policy_for_site
+
+STAFF = "staff"
+CANCEL_REASON_MAX = 500
+
+
+def inside_change_window(booking: Booking, now: datetime) -> bool:
+    """True once bookers can no longer change the chat themselves (docs/bookings.md)."""
+    return booking.start - now < timedelta(hours=settings.MANAGE_CHANGES_CLOSE_HOURS)
+
+
+def staff_details(booking: Booking, now: datetime, **extra) -> dict:
+    details = {"by": STAFF, **extra}
+    if inside_change_window(booking, now):
+        details["inside_change_window"] = True
+    return details
+
+
+def cancel(booking: Booking, *, reason: str, now: datetime, actor) -> Booking:
+    """Cancel for the team, telling the booker why.
+
+    Invariant: the reason is saved on the booking (it is shown only in the booker's cancellation
+    email and is erased with the booking) in the same transaction as the cancellation; if the
+    cancellation is refused (already cancelled, say), the reason is not saved either.
+    """
+    reason = reason.strip()[:CANCEL_REASON_MAX]
+    with transaction.atomic():
+        Booking.objects.filter(pk=booking.pk).update(cancel_reason=reason)
+        return services.cancel(
+            booking,
+            now=now,
+            actor=actor,
+            actor_label=STAFF,
+            details=staff_details(booking, now, with_reason=bool(reason)),
+        )
+
+
+def move(booking: Booking, new_start: datetime, *, now: datetime, actor, policy: Policy | None = None):
+    """Move to another free time of the same partner: services.reschedule, recorded as staff."""
+    return services.reschedule(
+        booking, new_start, now=now, actor=actor, actor_label=STAFF, policy=policy,
+        details=staff_details(booking, now),
+    )  # fmt: skip
+
+
+def accept(booking: Booking, *, now: datetime, actor) -> Booking:
+    return services.confirm(
+        booking, now=now, actor=actor, actor_label=STAFF, details=staff_details(booking, now)
+    )
+
+
+def decline(booking: Booking, *, reason: str, now: datetime, actor) -> Booking:
+    return services.decline(
+        booking, now=now, actor=actor, actor_label=STAFF, reason=reason, details=staff_details(booking, now)
+    )
+
+
+def mark_completed(booking: Booking, *, now: datetime, actor) -> Booking:
+    return services.mark_completed(
+        booking, now=now, actor=actor, actor_label=STAFF, details=staff_details(booking, now)
+    )
+
+
+def mark_no_show(booking: Booking, *, now: datetime, actor) -> Booking:
+    return services.mark_no_show(
+        booking, now=now, actor=actor, actor_label=STAFF, details=staff_details(booking, now)
+    )
+
+
+def _staff_policy(policy: Policy | None) -> Policy:
+    # A partner who falls ill is often replaced on the day: staff may hand a chat on inside the
+    # minimum notice (which protects partners from surprises, and the new one is asked by staff).
+    return replace(policy or policy_for_site(), notice=timedelta(0))
+
+
+def partners_free_for(booking: Booking, *, now: datetime, policy: Policy | None = None) -> list[Partner]:
+    """Other partners offering this chat who are free at its time (the slot engine decides)."""
+    offer = booking.offer
+    others = list(offer.partners.exclude(pk=booking.partner_id).order_by("display_name", "pk"))
+    if not others:
+        return []
+    spec, snapshot = load_snapshot(
+        offer, booking.start, booking.end, partner_ids=[p.pk for p in others], exclude_booking_id=booking.pk
+    )
+    free = set(free_partners(snapshot, spec, _staff_policy(policy), booking.start, now))
+    return [p for p in others if p.pk in free]
+
+
+def reassign(
+    booking: Booking, to_partner: Partner, *, now: datetime, actor, policy: Policy | None = None
+) -> Booking:
+    """Give a pending or confirmed chat, at the same time, to another partner who is free then
+    (services.reassign), recorded as a staff action and whether it was inside the change window."""
+    return services.reassign(
+        booking,
+        to_partner,
+        now=now,
+        actor=actor,
+        actor_label=STAFF,
+        details=staff_details(booking, now),
+        policy=policy,
+    )
+
+
+RESEND_TO = {"booker": (Recipient.BOOKER,), "partner": (Recipient.PARTNER,)}
+
+
+def resend_invite(booking: Booking, *, to: str, now: datetime, actor) -> Booking:
+    """Send the current invite (or, for a request, the request) again to the booker or partner.
+
+    Invariant: a resend is a new version (SEQUENCE + 1), so it is a new outbox row with its own
+    Message-ID under the one-row-per-version rule, the calendar update supersedes the lost one, and
+    the booker's older manage links stop working in favour of the one in this email. Reminders
+    move to the new version. Only pending or confirmed chats have an invite to resend.
+    """
+    recipients = RESEND_TO[to]
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        services.require_status(locked, "resent", BLOCKING_STATUSES)
+        locked.sequence += 1
+        locked.save(update_fields=["sequence", "updated_at"])
+        details = staff_details(locked, now, to=to)
+        services.record_event(locked, "resent", locked.status, now, actor, STAFF, details)
+        notifications.invite_resent(locked, recipients, now=now)
+    return locked
+
+
+def place_on_behalf(
+    *,
+    offer,
+    start: datetime,
+    partner: Partner | None,
+    booker: BookerDetails,
+    now: datetime,
+    actor,
+    idempotency_key: str | None = None,
+    policy: Policy | None = None,
+) -> Booking:
+    """Book for someone who phoned or wrote: services.place_booking with every public check and
+    email (the booker gets the normal emails and manage link), recorded as placed by staff."""
+    return services.place_booking(
+        offer=offer,
+        start=start,
+        partner=partner,
+        booker=booker,
+        now=now,
+        idempotency_key=idempotency_key,
+        policy=policy,
+        actor=actor,
+        actor_label=STAFF,
+        details={"by": STAFF, "on_behalf": True},
+    )
