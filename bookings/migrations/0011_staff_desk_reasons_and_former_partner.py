@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0009_staff_group'),
+        ('bookings', '0010_staff_ops_accounts'),
     ]
 
     operations = [

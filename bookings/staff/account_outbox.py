@@ -7,7 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from bookings.models import AccountEmail
-from bookings.staff.viewsets import ReadOnlyPermissionPolicy
+from bookings.staff.access import ReadOnlyPermissionPolicy
 
 register_permission_policy(AccountEmail, ReadOnlyPermissionPolicy(AccountEmail), exact_class=True)
 
