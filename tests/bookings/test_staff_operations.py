@@ -81,7 +81,7 @@ def deliver_account_emails():
 # --- reassign -------------------------------------------------------------------------------
 
 
-def test_reassign_moves_the_chat_tells_the_booker_and_the_new_partner(two, coordinator, clock, smtp):
+def test_reassign_moves_the_chat_tells_the_booker_and_both_partners(two, coordinator, clock, smtp):
     first, second, offer = two
     booking = chat(first, offer, booker_email="bea@example.org")
     done = services.reassign(booking, second, now=clock(), actor=coordinator, actor_label="staff")
@@ -90,7 +90,9 @@ def test_reassign_moves_the_chat_tells_the_booker_and_the_new_partner(two, coord
     assert event.details == {"from_partner": first.pk, "to_partner": second.pk}
     assert (event.actor, event.actor_label) == (coordinator, "staff")
     kinds = sorted(EmailNotification.objects.filter(send_after__lte=clock()).values_list("kind", "recipient"))
-    assert kinds == [("confirmed", Recipient.PARTNER), ("reassigned", Recipient.BOOKER)]
+    # The former partner gets a calendar CANCEL addressed to them (the booking no longer names them).
+    expected = [("confirmed", Recipient.PARTNER), ("reassigned", Recipient.BOOKER)]
+    assert kinds == sorted([*expected, ("reassigned_away", Recipient.PARTNER)])
     deliver_booking_emails()
     (to_booker,) = smtp.to("bea@example.org")
     assert "now be with Sol Second" in body(to_booker.message, "plain")
