@@ -129,6 +129,8 @@ def test_a_partner_hands_back_a_chat_and_staff_see_it_highlighted(
     expect(attention).to_contain_text("I am unwell")
     check_our_part("this week with a hand-back")
     attention.get_by_role("link", name="Give it to another partner or cancel it").click()
+    page.wait_for_url("**/settle/")
+    page.wait_for_selector(".nice-padding")
     check_our_part("settle a chat")
     page.get_by_role("button", name="Cancel this chat").click()
     expect(page.locator("main")).to_contain_text("The chat is cancelled")
