@@ -25,6 +25,7 @@ from bookings.models import (
     TimeOff,
     hash_token,
 )
+from bookings.outbox.notifications import partner_reinvited
 from bookings.services import confirm, decline, mark_completed, mark_no_show
 
 # --- Chats, free times, time off, limits ---
@@ -215,11 +216,23 @@ def create_or_rotate_feed(partner: Partner, *, now: datetime) -> str:
     return token
 
 
-def disable_feed(partner: Partner) -> None:
+def disable_feed(partner: Partner, *, now: datetime) -> None:
     """Turn the partner's feed off. Invariant: afterwards no address serves this partner's chats,
-    and their later emails carry calendar invites again (feeds.booking_in_partner_feed)."""
+    their later emails carry calendar invites again (feeds.booking_in_partner_feed), and every
+    upcoming confirmed chat is sent to them as an invite in the same transaction, so none is left
+    in no calendar once their app drops the dead subscription (docs/feeds.md, "Channels")."""
     with transaction.atomic():
-        PartnerFeed.objects.filter(partner_id=partner.pk).delete()
+        deleted, _ = PartnerFeed.objects.filter(partner_id=partner.pk).delete()
+        if deleted:
+            partner_reinvited(partner.pk, now=now)
+
+
+def note_duplicates_told(partner: Partner, *, now: datetime) -> None:
+    """Record that the partner has been told, once, that chats already sent as invites also
+    appear in their feed."""
+    PartnerFeed.objects.filter(partner_id=partner.pk, duplicates_told_at__isnull=True).update(
+        duplicates_told_at=now
+    )
 
 
 def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> ExternalCalendar:

@@ -42,7 +42,14 @@ from bookings.models import (
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
 # Which kinds carry a calendar invite, and with which iTIP method.
-INVITE_METHOD = {"confirmed": "REQUEST", "rescheduled": "REQUEST", "cancelled": "CANCEL"}
+# "calendar_copy" re-invites a partner to an upcoming chat when a calendar channel (their feed)
+# is turned off, so no chat is left in no calendar (docs/feeds.md, "Channels").
+INVITE_METHOD = {
+    "confirmed": "REQUEST",
+    "rescheduled": "REQUEST",
+    "cancelled": "CANCEL",
+    "calendar_copy": "REQUEST",
+}
 KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
 # Booker emails that include the manage link: those sent while the booking can still change.
 _WITH_MANAGE_LINK = frozenset({"request_sent", "confirmed", "rescheduled", "reminder"})
@@ -54,6 +61,7 @@ _SUBJECTS = {
     "declined": "Your chat request could not go ahead",
     "cancelled": "Cancelled: {offer}, {when}",
     "reminder": "Reminder: {offer}, {when}",
+    "calendar_copy": "For your calendar: {offer}, {when}",
 }
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from bookings.models import Booking, BookingStatus, EmailNotification, Recipient
+from bookings.models import Booking, BookingStatus, EmailNotification, NotificationStatus, Recipient
 from bookings.outbox.tasks import schedule_delivery
 
 BOTH = (Recipient.BOOKER, Recipient.PARTNER)
@@ -67,4 +67,25 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
         if is_new:
             schedule_delivery(notification.pk, send_after if send_after > now else None)
             created.append(notification)
+    return created
+
+
+def partner_reinvited(partner_id: int, *, now: datetime) -> list[EmailNotification]:
+    """Queue a calendar invite to the partner for every upcoming confirmed chat, in the caller's
+    transaction: called when the partner turns a calendar channel off, so every chat is still in
+    their own calendar (docs/feeds.md, "Channels"). One row per (booking, version); an earlier
+    copy already sent or given up is replaced by a fresh row (a new Message-ID, so mail clients
+    do not drop it as a repeat), one still waiting is left to go."""
+    created = []
+    upcoming = Booking.objects.filter(partner_id=partner_id, status=BookingStatus.CONFIRMED, start__gt=now)
+    for booking in upcoming.only("pk", "sequence"):
+        key = {"booking": booking, "kind": "calendar_copy", "recipient": Recipient.PARTNER}
+        existing = EmailNotification.objects.filter(**key, sequence=booking.sequence).first()
+        if existing is not None:
+            if existing.status in (NotificationStatus.QUEUED, NotificationStatus.RETRYING, NotificationStatus.SENDING):
+                continue
+            existing.delete()
+        notification = EmailNotification.objects.create(**key, sequence=booking.sequence, send_after=now)
+        schedule_delivery(notification.pk, None)
+        created.append(notification)
     return created
