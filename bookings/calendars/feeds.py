@@ -114,9 +114,7 @@ def _stored(row) -> tuple[str, bytes, Booking | None]:
 def stored_vevent(booking: Booking) -> bytes:
     """The booking's VEVENT for its current version, written and saved if it is not yet stored.
     Used by the CalDAV push, so a feed and a CalDAV calendar hold the same bytes."""
-    row = tuple(
-        getattr(booking, f) if f != "offer__title" else booking.offer.title for f in _ROW_FIELDS
-    )
+    row = tuple(getattr(booking, f) if f != "offer__title" else booking.offer.title for f in _ROW_FIELDS)
     _uid, data, fresh = _stored(row)
     if fresh is not None:
         Booking.objects.bulk_update([fresh], ["feed_vevent", "feed_vevent_key"])  # leaves updated_at

@@ -142,7 +142,9 @@ def feed(events: Iterable[EventData], *, name: str, dtstamp: datetime, prodid: s
     )
 
 
-def feed_from_vevents(vevents: Iterable[tuple[str, bytes]], *, name: str, prodid: str = DEFAULT_PRODID) -> bytes:
+def feed_from_vevents(
+    vevents: Iterable[tuple[str, bytes]], *, name: str, prodid: str = DEFAULT_PRODID
+) -> bytes:
     """Join stored VEVENTs (``(uid, bytes)`` pairs from ``feed_vevent``) into a feed.
 
     No METHOD; refreshed hourly. Invariant: UIDs are unique (duplicates raise ``ValueError``) and

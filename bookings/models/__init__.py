@@ -10,6 +10,7 @@ other way round (docs/architecture.md).
 from ..zones import DEFAULT_TIME_ZONE
 from .access import AccessAction, AccessRecord
 from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
+from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
 from .outbox import EmailNotification, NotificationStatus, Recipient
@@ -30,6 +31,10 @@ __all__ = [
     "BookingSettings",
     "BookingStatus",
     "BusyInterval",
+    "CalDAVConnection",
+    "CalDAVEvent",
+    "CalDAVPush",
+    "CalDAVState",
     "EmailNotification",
     "ExternalCalendar",
     "Format",

@@ -39,6 +39,7 @@ from bookings.models import (
     EmailNotification,
     Recipient,
 )
+from bookings.outbox.caldav import booking_in_partner_caldav
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
 # Which kinds carry a calendar invite, and with which iTIP method.
@@ -170,7 +171,12 @@ def context(notification: EmailNotification) -> dict:
     kind = notification.kind
     # A partner whose subscribed feed already shows this chat gets no invite, so the chat is
     # never twice in their calendars (docs/feeds.md). One query, asked once per email.
-    in_feed = not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking)
+    # The same for a chat their CalDAV calendar receives (CalDAV over the feed, docs/caldav.md).
+    in_feed = (
+        not to_booker
+        and kind in INVITE_METHOD
+        and (booking_in_partner_caldav(booking) or booking_in_partner_feed(booking))
+    )
     return {
         "kind": notification.kind,
         "to_booker": to_booker,

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from bookings.models import Booking, BookingStatus, EmailNotification, NotificationStatus, Recipient
-from bookings.outbox.tasks import schedule_delivery
+from bookings.models import Booking, BookingStatus, EmailNotification, Recipient
+from bookings.outbox import caldav, reinvite
+from bookings.outbox.tasks import schedule_delivery, schedule_push
 
 BOTH = (Recipient.BOOKER, Recipient.PARTNER)
 
@@ -55,6 +56,9 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
     if event in {"placed", "confirmed", "rescheduled"} and (at := reminder_time(booking, now)):
         wanted += [("reminder", recipient, at) for recipient in BOTH]
+    # The partner's CalDAV calendar, if they connected one, gets this version too (docs/caldav.md).
+    if event not in {"completed", "no_show"}:
+        caldav.queue_push(booking, now=now, schedule=schedule_push)
     created = []
     for kind, recipient, send_after in wanted:
         notification, is_new = EmailNotification.objects.get_or_create(
@@ -71,21 +75,5 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
 
 
 def partner_reinvited(partner_id: int, *, now: datetime) -> list[EmailNotification]:
-    """Queue a calendar invite to the partner for every upcoming confirmed chat, in the caller's
-    transaction: called when the partner turns a calendar channel off, so every chat is still in
-    their own calendar (docs/feeds.md, "Channels"). One row per (booking, version); an earlier
-    copy already sent or given up is replaced by a fresh row (a new Message-ID, so mail clients
-    do not drop it as a repeat), one still waiting is left to go."""
-    created = []
-    upcoming = Booking.objects.filter(partner_id=partner_id, status=BookingStatus.CONFIRMED, start__gt=now)
-    for booking in upcoming.only("pk", "sequence"):
-        key = {"booking": booking, "kind": "calendar_copy", "recipient": Recipient.PARTNER}
-        existing = EmailNotification.objects.filter(**key, sequence=booking.sequence).first()
-        if existing is not None:
-            if existing.status in (NotificationStatus.QUEUED, NotificationStatus.RETRYING, NotificationStatus.SENDING):
-                continue
-            existing.delete()
-        notification = EmailNotification.objects.create(**key, sequence=booking.sequence, send_after=now)
-        schedule_delivery(notification.pk, None)
-        created.append(notification)
-    return created
+    """Queue an emailed invite for each of the partner's upcoming chats (bookings/outbox/reinvite.py)."""
+    return reinvite.partner_reinvited(partner_id, now=now, schedule=schedule_delivery)

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 from django_tasks import task
 
-from bookings.outbox import delivery
+from bookings.outbox import caldav, delivery, reinvite
 
 
 @task()
@@ -22,3 +22,20 @@ def schedule_delivery(notification_id: int, when: datetime | None = None) -> Non
         deliver_notification.enqueue(notification_id)
     else:
         deliver_notification.using(run_after=when).enqueue(notification_id)
+
+
+@task()
+def push_to_caldav(push_id: int) -> str:
+    """Write one chat version to a partner's CalDAV calendar. Returns a status word only."""
+    return caldav.push(push_id, now=timezone.now(), schedule=schedule_push, fallback=_email_instead)
+
+
+def _email_instead(partner_id: int, *, now: datetime) -> None:
+    reinvite.partner_reinvited(partner_id, now=now, schedule=schedule_delivery)
+
+
+def schedule_push(push_id: int, when: datetime | None = None) -> None:
+    if when is None:
+        push_to_caldav.enqueue(push_id)
+    else:
+        push_to_caldav.using(run_after=when).enqueue(push_id)
