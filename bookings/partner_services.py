@@ -316,11 +316,11 @@ def discover_caldav_calendars(server_url: str, username: str, password: str) -> 
     if not server_url.lower().startswith(("https://", "http://")):
         raise InvalidInput("Enter the server address starting with https://.")
     try:
-        client = DAVClient(
+        with DAVClient(
             url=server_url, username=username, password=password, timeout=settings.CALDAV_TIMEOUT
-        )
-        calendars = client.principal().calendars()
-        found = [(str(c.url), (c.get_display_name() or "") or str(c.url)) for c in calendars]
+        ) as client:
+            calendars = client.principal().calendars()
+            found = [(str(c.url), (c.get_display_name() or "") or str(c.url)) for c in calendars]
     except AuthorizationError:
         raise InvalidInput(_CALDAV_REFUSED) from None
     except (OSError, DAVError, ValueError):

@@ -126,16 +126,16 @@ def push(push_id: int, *, now: datetime, schedule: Schedule, fallback: Fallback)
         return claimed
     row, booking, connection = claimed
     try:
-        client = DAVClient(
+        with DAVClient(
             url=connection.calendar_url,
             username=connection.username,
             password=decrypt_password(connection.password_encrypted),
             timeout=settings.CALDAV_TIMEOUT,
-        )
-        if row.action == CalDAVPush.PUT:
-            _put(client, connection, booking)
-        else:
-            _delete(client, booking)
+        ) as client:
+            if row.action == CalDAVPush.PUT:
+                _put(client, connection, booking)
+            else:
+                _delete(client, booking)
     except (Refused, ValueError) as exc:
         label = "refused credentials" if isinstance(exc, Refused) else "password key changed"
         _give_up(row, connection, label, now, fallback)
