@@ -194,10 +194,11 @@ def _put(client: DAVClient, connection: CalDAVConnection, booking: Booking) -> N
     conditional = {"If-Match": known.etag} if known and known.etag else {"If-None-Match": "*"}
     try:
         response = client.put(href, body, {**headers, **conditional})
-        if response.status == 412:
+        if response.status in (404, 412):
             # Changed (or created) on the server since: take its current ETag and write ours over
-            # it once; if it has gone, create it again.
-            current = client.request(href, "HEAD")
+            # it once; if it has gone (some servers answer a stale If-Match on a deleted object
+            # with 404), create it again.
+            current = client.request(href, "GET")
             etag = current.headers.get("ETag", "") if current.status == 200 else ""
             retry = {"If-Match": etag} if etag else {"If-None-Match": "*"}
             response = client.put(href, body, {**headers, **retry})
@@ -206,7 +207,7 @@ def _put(client: DAVClient, connection: CalDAVConnection, booking: Booking) -> N
     _check(response)
     etag = response.headers.get("ETag", "")
     if not etag:  # some servers send no ETag on PUT: ask for it
-        head = client.request(href, "HEAD")
+        head = client.request(href, "GET")
         etag = head.headers.get("ETag", "") if head.status == 200 else ""
     CalDAVEvent.objects.update_or_create(booking=booking, defaults={"href": href, "etag": etag})
 

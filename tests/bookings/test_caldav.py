@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from caldav import DAVClient
+from caldav.lib.error import NotFoundError
 from django.db import connection as db_connection
 from icalendar import Calendar
 
@@ -77,7 +78,10 @@ def server_events(server, uid: str) -> list:
     with DAVClient(url=server.url, username=USER, password=PASSWORD, timeout=10) as client:
         for cal in client.principal().calendars():
             for obj in cal.get_objects() if hasattr(cal, "get_objects") else cal.objects():
-                obj.load()
+                try:
+                    obj.load()
+                except NotFoundError:  # listed a moment ago, gone now: not there
+                    continue
                 parsed = Calendar.from_ical(obj.data)
                 found += [e for e in parsed.walk("VEVENT") if str(e["UID"]) == uid]
     return found
@@ -129,7 +133,7 @@ def test_book_accept_move_across_the_clock_change_and_cancel(dav):
     notifications.booking_changed(booking, "rescheduled", now=NOW)
     assert run_pushes() == ["sent"]
     (event,) = server_events(dav, booking.ical_uid)
-    assert event.decoded("DTSTART") == AFTER and int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART") == AFTER and int(event["SEQUENCE"]) == booking.sequence
     assert CalDAVEvent.objects.get(booking=booking).etag != first_etag
     if dav.name == "radicale":
         on_disk = [b for b in dav.stored_ics() if booking.ical_uid.encode() in b]
@@ -159,13 +163,13 @@ def test_choosing_a_calendar_writes_every_upcoming_chat(dav):
         assert len(server_events(dav, chat.ical_uid)) == 1
 
 
-def test_wrong_password_is_refused_in_plain_words(dav):
+def test_wrong_password_is_refused_in_plain_words(dav_servers):
     partner = PartnerFactory()
+    radicale = dav_servers["radicale"]  # Xandikos has no accounts: any password goes
     with pytest.raises(InvalidInput) as caught:
-        partner_services.connect_caldav(partner, dav.url, USER, "wrong", now=NOW)
-    if dav.name == "radicale":  # Xandikos has no accounts: any password goes
-        assert "did not accept" in caught.value.message
-        assert not CalDAVConnection.objects.exists()
+        partner_services.connect_caldav(partner, radicale.url, USER, "wrong", now=NOW)
+    assert "did not accept" in caught.value.message
+    assert not CalDAVConnection.objects.exists()
 
 
 # --- faults ------------------------------------------------------------------------------------
@@ -248,7 +252,7 @@ def test_412_on_a_stale_etag_refetches_and_retries(fault):
     run_pushes()
     methods = [(m, h.get("If-Match")) for m, h in server.requests]
     assert methods[0] == ("PUT", '"stale"')
-    assert ("HEAD", None) in methods  # refetched the current ETag
+    assert ("GET", None) in methods  # refetched the current ETag
     assert methods[-1] == ("PUT", '"fault"')  # and wrote over it once
 
 
@@ -266,7 +270,8 @@ def test_412_recreates_an_event_deleted_on_the_server(dav):
     booking.sequence += 1
     booking.save()
     notifications.booking_changed(booking, "rescheduled", now=NOW)
-    assert run_pushes() == ["sent"]
+    outcomes = run_pushes()
+    assert outcomes == ["sent"], CalDAVPush.objects.filter(booking=booking).values_list("last_error")
     assert len(server_events(dav, booking.ical_uid)) == 1
 
 

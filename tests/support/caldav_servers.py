@@ -55,7 +55,8 @@ class DavServer:
 
     def stored_ics(self) -> list[bytes]:
         """The calendar objects as the server keeps them on disk."""
-        return [p.read_bytes() for p in self.storage.rglob("*.ics") if p.is_file()]
+        files = self.storage.rglob("*.ics")
+        return [p.read_bytes() for p in files if p.is_file() and ".Radicale.cache" not in p.parts]
 
 
 def start_radicale(tmp: Path) -> DavServer:
@@ -113,7 +114,9 @@ class FaultServer:
                 if server.status is None:
                     time.sleep(30)  # longer than any timeout under test
                     return
-                self.send_response(server.status)
+                # A 412 server still answers GET with the current ETag, as real servers do.
+                ok_head = server.status == 412 and self.command in ("HEAD", "GET")
+                self.send_response(200 if ok_head else server.status)
                 self.send_header("ETag", '"fault"')
                 self.send_header("Content-Length", "0")
                 self.end_headers()
