@@ -8,10 +8,14 @@ partner's rows (an unknown or foreign id raises the model's DoesNotExist: the vi
 
 from datetime import date, datetime, time
 
+from caldav import DAVClient
+from caldav.lib.error import AuthorizationError, DAVError
+from django.conf import settings
 from django.db import transaction
 from wagtail.log_actions import log as wagtail_log
 
 from bookings import accounts, errors, weekly_ranges
+from bookings.calendars.caldav_secrets import decrypt_password, encrypt_password
 from bookings.calendars.fetch import CalendarFetchError, normalise_calendar_url
 from bookings.calendars.sync import sync_partner_calendar
 from bookings.errors import InvalidInput
@@ -21,6 +25,9 @@ from bookings.models import (
     BookingEvent,
     BookingStatus,
     BusyInterval,
+    CalDAVConnection,
+    CalDAVEvent,
+    CalDAVState,
     ExternalCalendar,
     HandBack,
     HandBackReason,
@@ -29,6 +36,9 @@ from bookings.models import (
     TimeOff,
     hash_token,
 )
+from bookings.outbox import caldav
+from bookings.outbox.notifications import partner_reinvited
+from bookings.outbox.tasks import schedule_push
 from bookings.services import confirm, decline, mark_completed, mark_no_show
 
 # --- Chats, free times, time off, limits ---
@@ -262,11 +272,23 @@ def create_or_rotate_feed(partner: Partner, *, now: datetime) -> str:
     return token
 
 
-def disable_feed(partner: Partner) -> None:
+def disable_feed(partner: Partner, *, now: datetime) -> None:
     """Turn the partner's feed off. Invariant: afterwards no address serves this partner's chats,
-    and their later emails carry calendar invites again (feeds.booking_in_partner_feed)."""
+    their later emails carry calendar invites again (feeds.booking_in_partner_feed), and every
+    upcoming confirmed chat is sent to them as an invite in the same transaction, so none is left
+    in no calendar once their app drops the dead subscription (docs/feeds.md, "Channels")."""
     with transaction.atomic():
-        PartnerFeed.objects.filter(partner_id=partner.pk).delete()
+        deleted, _ = PartnerFeed.objects.filter(partner_id=partner.pk).delete()
+        if deleted:
+            partner_reinvited(partner.pk, now=now)
+
+
+def note_duplicates_told(partner: Partner, *, now: datetime) -> None:
+    """Record that the partner has been told, once, that chats already sent as invites also
+    appear in their feed."""
+    PartnerFeed.objects.filter(partner_id=partner.pk, duplicates_told_at__isnull=True).update(
+        duplicates_told_at=now
+    )
 
 
 def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> ExternalCalendar:
@@ -324,3 +346,95 @@ def remove_external_calendar(partner: Partner) -> None:
     with transaction.atomic():
         BusyInterval.objects.filter(partner_id=partner.pk).delete()
         ExternalCalendar.objects.filter(partner_id=partner.pk).delete()
+
+
+# --- A partner's CalDAV calendar (docs/caldav.md) ---
+# The site writes each chat into the calendar the partner chooses. The app password is encrypted
+# before it is stored and never shown again; discovery and every write use the `caldav` library.
+
+_CALDAV_REFUSED = "Your calendar server did not accept that user name and app password. Please check them."
+_CALDAV_UNREACHABLE = "We could not reach a calendar server at that address. Please check it and try again."
+_CALDAV_NONE = "We found no calendars for that account. Make one in your calendar app, then try again."
+
+
+def discover_caldav_calendars(server_url: str, username: str, password: str) -> list[tuple[str, str]]:
+    """(address, name) of every calendar the account has: principal, then its calendar home set,
+    then the calendars in it. Raises InvalidInput with plain words (never the password)."""
+    if not server_url.lower().startswith(("https://", "http://")):
+        raise InvalidInput("Enter the server address starting with https://.")
+    try:
+        with DAVClient(
+            url=server_url, username=username, password=password, timeout=settings.CALDAV_TIMEOUT
+        ) as client:
+            calendars = client.principal().calendars()
+            found = [(str(c.url), (c.get_display_name() or "") or str(c.url)) for c in calendars]
+    except AuthorizationError:
+        raise InvalidInput(_CALDAV_REFUSED) from None
+    except (OSError, DAVError, ValueError):
+        raise InvalidInput(_CALDAV_UNREACHABLE) from None
+    if not found:
+        raise InvalidInput(_CALDAV_NONE)
+    return found
+
+
+def connect_caldav(
+    partner: Partner, server_url: str, username: str, password: str, *, now: datetime
+) -> list[tuple[str, str]]:
+    """Check the account, store it with the password encrypted, and return its calendars for the
+    partner to choose from. Nothing is written to it until a calendar is chosen."""
+    calendars = discover_caldav_calendars(server_url, username, password)
+    with transaction.atomic():
+        CalDAVConnection.objects.update_or_create(
+            partner_id=partner.pk,
+            defaults={
+                "server_url": server_url,
+                "username": username,
+                "password_encrypted": encrypt_password(password),
+                "calendar_url": "",
+                "calendar_name": "",
+                "state": CalDAVState.CHOOSING,
+                "error_message": "",
+                "created_at": now,
+                "failed_at": None,
+            },
+        )
+    return calendars
+
+
+def caldav_calendars(partner: Partner) -> list[tuple[str, str]]:
+    """The calendars of the partner's stored account (asked again, so a choice is always real)."""
+    connection = CalDAVConnection.objects.get(partner_id=partner.pk)
+    try:
+        password = decrypt_password(connection.password_encrypted)
+    except ValueError:
+        raise InvalidInput("Please connect your calendar again.") from None
+    return discover_caldav_calendars(connection.server_url, connection.username, password)
+
+
+def choose_caldav_calendar(partner: Partner, calendar_url: str, *, now: datetime) -> int:
+    """Start writing chats into this calendar: every upcoming chat is queued at once (no silent
+    gaps). Returns how many. From now on the partner's emails carry no invite for chats booked
+    after this moment; older chats keep their invites too (docs/caldav.md, "Channels")."""
+    choices = dict(caldav_calendars(partner))
+    if calendar_url not in choices:
+        raise InvalidInput("Choose one of the calendars listed.")
+    with transaction.atomic():
+        CalDAVConnection.objects.filter(partner_id=partner.pk).update(
+            calendar_url=calendar_url,
+            calendar_name=choices[calendar_url][:200],
+            state=CalDAVState.ACTIVE,
+            error_message="",
+            created_at=now,
+            failed_at=None,
+        )
+        return caldav.queue_upcoming(partner.pk, now=now, schedule=schedule_push)
+
+
+def disconnect_caldav(partner: Partner, *, now: datetime) -> None:
+    """Forget the account (and its password). Chats already written stay in that calendar but no
+    longer change, so every upcoming chat is sent as an emailed invite (docs/caldav.md)."""
+    with transaction.atomic():
+        deleted, _ = CalDAVConnection.objects.filter(partner_id=partner.pk).delete()
+        CalDAVEvent.objects.filter(booking__partner_id=partner.pk).delete()
+        if deleted:
+            partner_reinvited(partner.pk, now=now)

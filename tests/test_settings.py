@@ -25,3 +25,21 @@ def test_production_refuses_the_development_secret_key():
     )
     assert proc.returncode != 0
     assert "SECRET_KEY" in proc.stderr
+
+
+def test_production_refuses_to_start_without_a_caldav_key():
+    secret = "x" * 60
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": secret,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert proc.returncode != 0
+    assert "CALDAV_ENCRYPTION_KEY" in proc.stderr

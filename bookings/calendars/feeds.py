@@ -1,23 +1,26 @@
-"""What a partner's calendar feed holds, and the invite-or-feed policy (docs/feeds.md).
+"""What a partner's calendar feed holds, and which channel brings each chat to the partner
+(docs/feeds.md, "Channels").
 
 The HTTP side (token look-up, conditional requests, caching) is the workspace's
-`bookings/workspace/feed.py`; this module only chooses the chats and renders them with
-`bookings/calendars/ical.py`.
+`bookings/workspace/feed.py`; this module chooses the chats and joins their stored VEVENTs, each
+written once per version by `bookings/calendars/ical.py` (icalendar).
 """
 
+import hashlib
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 
-from bookings.calendars.ical import EventData, feed
+from bookings.calendars.ical import EventData, feed_from_vevents, feed_vevent
 from bookings.models import Booking, BookingStatus, Format, PartnerFeed
 
 # 30 days back, 12 months ahead, counted from the start of today (UTC): the window moves once a
 # day, so within a day the same rows always give the same bytes.
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
-# Bump when what the feed writes changes shape, so every client fetches it afresh.
-FORMAT_VERSION = "1"
+# Bump when what the feed writes changes shape, so every client fetches it afresh and every stored
+# VEVENT is written again.
+FORMAT_VERSION = "2"
 
 # Cancelled and declined chats leave the feed (the client then deletes them). Completed and
 # missed chats stay in the past part of the window as they were planned: the partner's diary
@@ -29,6 +32,7 @@ FEED_STATUS = {
     BookingStatus.NO_SHOW: "CONFIRMED",
 }
 _FORMAT_WORDS = {value: label.lower() for value, label in Format.choices}
+DESCRIPTION = "Details are in your partner workspace."
 
 
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
@@ -36,26 +40,28 @@ def feed_window(now: datetime) -> tuple[datetime, datetime]:
     return today - WINDOW_BACK, today + WINDOW_AHEAD
 
 
-def feed_bookings(partner_id: int, feed_created_at: datetime, window: tuple[datetime, datetime]):
+def feed_bookings(partner_id: int, window: tuple[datetime, datetime]):
     """All of the partner's bookings the feed answers for, in any status.
 
-    Only bookings made since the feed was turned on: older ones reached the partner as emailed
-    invites, and carrying them here too would put them in two calendars (docs/calendar.md, item 12).
+    Every chat in the window, whenever it was booked: a partner who turns the feed on sees all
+    their upcoming chats at once (no silent gaps). Chats that also reached them as invites are
+    then in two calendars; the workspace tells them so once (docs/feeds.md, "Channels").
     """
     start, end = window
-    return Booking.objects.filter(
-        partner_id=partner_id, start__lt=end, end__gt=start, created_at__gte=feed_created_at
-    )
+    return Booking.objects.filter(partner_id=partner_id, start__lt=end, end__gt=start)
 
 
-# --- The invite-or-feed policy (docs/calendar.md, item 12) ------------------------------------------
+# --- Channels (docs/feeds.md) ---------------------------------------------------------------------
 
 
 def booking_in_partner_feed(booking: Booking, partner_id: int | None = None) -> bool:
-    """True if this chat reaches its partner through their feed, so the partner's emails about
-    it must carry no calendar invite. Fixed per booking: a chat booked before the feed was
-    turned on keeps getting invites (it is already in the partner's own calendar), a chat booked
-    after it is only in the feed. Each chat is in exactly one of the partner's calendars."""
+    """True if this chat reaches its partner through their feed only, so the partner's emails
+    about it carry no calendar invite. A chat booked before the feed was turned on keeps getting
+    invites (its first invite is in the partner's own calendar and its updates must reach that
+    copy); it also appears in the feed, which the partner was told. A chat booked after is in the
+    feed only. Turning the feed off re-invites the partner to every upcoming chat
+    (partner_services.disable_feed), so no chat is left in no calendar. `partner_id` asks about
+    another partner's feed (a former partner's, after a reassign)."""
     return PartnerFeed.objects.filter(
         partner_id=partner_id or booking.partner_id, created_at__lte=booking.created_at
     ).exists()
@@ -76,17 +82,63 @@ def event_from_row(uid: str, sequence: int, start, end, status: str, fmt: str, t
         start=start,
         end=end,
         summary=summary,
-        description="Details are in your partner workspace.",
+        description=DESCRIPTION,
         status=FEED_STATUS[status],
     )
 
 
-def render_feed(partner_id: int, feed_created_at: datetime, window, dtstamp: datetime) -> bytes:
+def vevent_key(sequence: int, status: str, fmt: str, title: str) -> str:
+    """Names the version a stored VEVENT was written for: a new sequence, status, format or offer
+    title (staff may edit it) means the event is written again."""
+    basis = f"{FORMAT_VERSION}|{fmt}|{title}"
+    return f"{sequence}:{status}:" + hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+_ROW_FIELDS = (
+    "pk", "ical_uid", "sequence", "start", "end", "status", "format", "offer__title", "updated_at",
+    "feed_vevent", "feed_vevent_key",
+)  # fmt: skip
+
+
+def _stored(row) -> tuple[str, bytes, Booking | None]:
+    """(uid, VEVENT bytes, booking to save or None) for one row of _ROW_FIELDS."""
+    pk, uid, sequence, start, end, status, fmt, title, updated_at, stored, key = row
+    wanted = vevent_key(sequence, status, fmt, title)
+    if stored and key == wanted:
+        return uid, stored.encode("utf-8"), None
+    # DTSTAMP is when this version was made (its updated_at), so the bytes never depend on the
+    # moment they happened to be written.
+    data = feed_vevent(event_from_row(uid, sequence, start, end, status, fmt, title), dtstamp=updated_at)
+    return uid, data, Booking(pk=pk, feed_vevent=data.decode("utf-8"), feed_vevent_key=wanted)
+
+
+def stored_vevent(booking: Booking) -> bytes:
+    """The booking's VEVENT for its current version, written and saved if it is not yet stored.
+    Used by the CalDAV push, so a feed and a CalDAV calendar hold the same bytes."""
+    row = tuple(getattr(booking, f) if f != "offer__title" else booking.offer.title for f in _ROW_FIELDS)
+    _uid, data, fresh = _stored(row)
+    if fresh is not None:
+        Booking.objects.bulk_update([fresh], ["feed_vevent", "feed_vevent_key"])  # leaves updated_at
+    return data
+
+
+def render_feed(partner_id: int, window) -> bytes:
+    """The feed from stored VEVENTs; any missing or out of date are written and stored first.
+
+    Saving uses bulk_update, which leaves `updated_at` alone, so storing never moves the ETag.
+    """
     rows = (
-        feed_bookings(partner_id, feed_created_at, window)
+        feed_bookings(partner_id, window)
         .filter(status__in=list(FEED_STATUS))
         .order_by("start", "pk")
-        .values_list("ical_uid", "sequence", "start", "end", "status", "format", "offer__title")
+        .values_list(*_ROW_FIELDS)
     )
-    events = [event_from_row(*row) for row in rows]
-    return feed(events, name=f"{settings.WAGTAIL_SITE_NAME}: your chats", dtstamp=dtstamp)
+    events, fresh = [], []
+    for row in rows:
+        uid, data, to_save = _stored(row)
+        events.append((uid, data))
+        if to_save is not None:
+            fresh.append(to_save)
+    if fresh:
+        Booking.objects.bulk_update(fresh, ["feed_vevent", "feed_vevent_key"], batch_size=500)
+    return feed_from_vevents(events, name=f"{settings.WAGTAIL_SITE_NAME}: your chats")

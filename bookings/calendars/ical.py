@@ -1,4 +1,5 @@
-"""The one iCalendar builder: emailed invites (iTIP REQUEST / CANCEL) and partners' subscribable feeds.
+"""The one iCalendar writer: emailed invites (iTIP REQUEST / CANCEL), partners' subscribable feeds
+and the objects pushed to their CalDAV calendars. Every byte is written by the icalendar library.
 
 Pure on purpose: no ORM, no settings, no clock. The caller adapts a booking into ``EventData`` and
 passes ``dtstamp`` in, so the same input always gives the same bytes (see docs/calendar.md).
@@ -10,8 +11,8 @@ Invariants every output keeps (each is a test in tests/bookings/test_ical.py):
 * DTSTART / DTEND / DTSTAMP are written in UTC with ``Z``: no TZID, no VTIMEZONE, no floating times,
   because the VTIMEZONE icalendar generates for Europe/London is misread by ical.js and vobject;
 * text never adds a property, parameter, attendee or component: ``clean_text`` removes control
-  characters and line breaks that do not belong, ``_text`` escapes the rest, and addresses, UIDs and
-  URLs that would need escaping are refused with ``ValueError`` rather than repaired;
+  characters and line breaks that do not belong, icalendar escapes the rest (``_Text``), and
+  addresses, UIDs and URLs that would need escaping are refused with ``ValueError``;
 * feeds are bearer secrets and carry no ORGANIZER or ATTENDEE, so no email address leaks through them.
 
 What goes into SUMMARY, DESCRIPTION and LOCATION is the caller's duty: a short, neutral text. Never
@@ -24,6 +25,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event, Parameters, vCalAddress, vDuration, vText
 
 DEFAULT_PRODID = "-//coproduction-site//bookings//EN"
 METHODS = frozenset({"REQUEST", "CANCEL"})
@@ -50,13 +53,6 @@ def is_plain_email(address: str) -> bool:
 
 
 _URI_UNSAFE = re.compile('[\x00-\x20\x7f-\x9f"<>\\\\^`{|}\u2028\u2029\ud800-\udfff]')
-
-
-# RFC 5545 DURATION for FEED_REFRESH (a test keeps the two in step).
-_FEED_REFRESH_ICAL = "PT1H"
-# A physical line carries at most 74 octets after any leading fold space: exactly what icalendar
-# 7.3 writes, so the output stays byte-identical to it (tests/bookings/test_ical.py proves that).
-_FOLD_OCTETS = 74
 
 
 @dataclass(frozen=True)
@@ -124,53 +120,95 @@ def invite(event: EventData, *, method: str, dtstamp: datetime, prodid: str = DE
     if method == "REQUEST" and event.status == "CANCELLED":
         raise ValueError("send a cancelled booking with method='CANCEL'")
     status = "CANCELLED" if method == "CANCEL" else event.status
-    lines = _calendar_head(prodid)
-    lines.append(f"METHOD:{method}")
-    lines += _vevent(event, dtstamp=_stamp(_utc(dtstamp, "dtstamp")), status=status, with_people=True)
-    return _serialise(lines)
+    cal = _calendar(prodid)
+    cal.add("method", method)
+    cal.add_component(_vevent(event, dtstamp=dtstamp, status=status, with_people=True))
+    return cal.to_ical()
+
+
+def feed_vevent(event: EventData, *, dtstamp: datetime) -> bytes:
+    """One VEVENT as a feed and a CalDAV calendar carry it: no ORGANIZER, no ATTENDEE.
+
+    This is what the site stores per (booking, sequence) and joins into feeds (docs/feeds.md), so
+    a feed is a concatenation of bytes icalendar wrote, not a fresh serialisation per request.
+    """
+    return _vevent(event, dtstamp=dtstamp, status=event.status, with_people=False).to_ical()
 
 
 def feed(events: Iterable[EventData], *, name: str, dtstamp: datetime, prodid: str = DEFAULT_PRODID) -> bytes:
-    """Build a subscribable feed (RFC 7986): no METHOD, refreshed hourly.
+    """Build a subscribable feed (RFC 7986) from events: every VEVENT rendered now, with one DTSTAMP."""
+    return feed_from_vevents(
+        ((event.uid, feed_vevent(event, dtstamp=dtstamp)) for event in events), name=name, prodid=prodid
+    )
 
-    Invariant: UIDs are unique (duplicates raise ``ValueError``) and no VEVENT carries ORGANIZER or
-    ATTENDEE, because a feed URL is a bearer secret and must not reveal anyone's email address.
-    Choosing which bookings appear (window, cancelled ones left out) is the caller's job.
+
+def feed_from_vevents(
+    vevents: Iterable[tuple[str, bytes]], *, name: str, prodid: str = DEFAULT_PRODID
+) -> bytes:
+    """Join stored VEVENTs (``(uid, bytes)`` pairs from ``feed_vevent``) into a feed.
+
+    No METHOD; refreshed hourly. Invariant: UIDs are unique (duplicates raise ``ValueError``) and
+    no VEVENT carries ORGANIZER or ATTENDEE (``feed_vevent`` never writes them), because a feed URL
+    is a bearer secret. The calendar's head is icalendar's own serialisation of the VCALENDAR
+    without components; the events are spliced in before its ``END:VCALENDAR``.
     """
-    lines = _calendar_head(prodid)
-    calendar_name = _text(clean_text(name))
-    lines.append(f"NAME:{calendar_name}")
-    lines.append(f"X-WR-CALNAME:{calendar_name}")
+    cal = _calendar(prodid)
+    calendar_name = _Text(clean_text(name))
+    cal.add("name", calendar_name)
+    cal.add("x-wr-calname", calendar_name)
     # RFC 7986 requires VALUE=DURATION (icalendar's refresh_interval helper leaves it out).
-    lines.append(f"REFRESH-INTERVAL;VALUE=DURATION:{_FEED_REFRESH_ICAL}")
-    lines.append(f"X-PUBLISHED-TTL:{_FEED_REFRESH_ICAL}")
-    stamp = _stamp(_utc(dtstamp, "dtstamp"))  # once: it is the same on every VEVENT
+    cal.add("refresh-interval", vDuration(FEED_REFRESH, params={"VALUE": "DURATION"}))
+    cal.add("x-published-ttl", vDuration(FEED_REFRESH))
+    head = cal.to_ical()
+    if not head.endswith(_END):
+        raise AssertionError("icalendar no longer ends a calendar with END:VCALENDAR")
+    parts = [head[: -len(_END)]]
     seen: set[str] = set()
-    for event in events:
-        if event.uid in seen:
-            raise ValueError(f"duplicate UID in feed: {event.uid!r}")
-        seen.add(event.uid)
-        lines += _vevent(event, dtstamp=stamp, status=event.status, with_people=False)
-    return _serialise(lines)
+    for uid, vevent in vevents:
+        if uid in seen:
+            raise ValueError(f"duplicate UID in feed: {uid!r}")
+        seen.add(uid)
+        parts.append(vevent)
+    parts.append(_END)
+    return b"".join(parts)
 
 
-# -- writing -------------------------------------------------------------------------------------
-# Lines are written in icalendar 7.3's order and form (VCALENDAR: VERSION, PRODID, CALSCALE, METHOD,
-# NAME, X-WR-CALNAME, then the rest alphabetically; VEVENT: SUMMARY, DTSTART, DTEND, DTSTAMP, UID,
-# SEQUENCE, then alphabetically; parameters sorted), so files did not change when we stopped
-# building icalendar objects, which cost ~40 us a line and made a 4,500-event feed take a second.
+def calendar_object(vevent: bytes, *, prodid: str = DEFAULT_PRODID) -> bytes:
+    """A CalDAV calendar object resource (RFC 4791 4.1): one stored VEVENT in a VCALENDAR, no METHOD."""
+    head = _calendar(prodid).to_ical()
+    return head[: -len(_END)] + vevent + _END
 
 
-def _calendar_head(prodid: str) -> list[str]:
-    return ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_text(clean_text(prodid))}", "CALSCALE:GREGORIAN"]
+# -- writing: icalendar objects ------------------------------------------------------------------
+
+_END = b"END:VCALENDAR\r\n"
 
 
-def _serialise(lines: list[str]) -> bytes:
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(map(_fold, lines)) + "\r\n").encode("utf-8")
+class _QuotedCN(Parameters):
+    """Every CN quoted, as Outlook and Google write it (icalendar RFC 6868-encodes ^ and ")."""
+
+    always_quoted = (*Parameters.always_quoted, "CN")
 
 
-def _vevent(event: EventData, *, dtstamp: str, status: str, with_people: bool) -> list[str]:
+class _Text(vText):
+    """RFC 5545 3.3.11 TEXT escaping. icalendar 7.3.2's vText turns a literal ``\\N`` into a line
+    break (so ``C:\\New`` would come back split in two); this keeps it text. The value has been
+    through ``clean_text`` (or is a checked UID), so LF is the only line break left to escape."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        return text.replace("\n", "\\n").encode("utf-8")
+
+
+def _calendar(prodid: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", _Text(clean_text(prodid)))
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    return cal
+
+
+def _vevent(event: EventData, *, dtstamp: datetime, status: str, with_people: bool) -> Event:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
     if isinstance(event.sequence, bool) or not isinstance(event.sequence, int) or event.sequence < 0:
@@ -180,81 +218,26 @@ def _vevent(event: EventData, *, dtstamp: str, status: str, with_people: bool) -
     start, end = _utc(event.start, "start"), _utc(event.end, "end")
     if end <= start:
         raise ValueError("end must be after start")
-    lines = [
-        "BEGIN:VEVENT",
-        f"SUMMARY:{_text(clean_text(event.summary))}",
-        f"DTSTART:{_stamp(start)}",
-        f"DTEND:{_stamp(end)}",
-        f"DTSTAMP:{dtstamp}",
-        f"UID:{_text(event.uid)}",  # TEXT: a UID may hold ; or , (no \ : _URI_UNSAFE refuses it)
-        f"SEQUENCE:{event.sequence}",
-    ]
-    if with_people:
-        for person in event.attendees:
-            lines.append(f"ATTENDEE{_address(person, organizer=False)}")
+    vevent = Event()
+    vevent.add("uid", _Text(event.uid))  # TEXT: a UID may hold ; or , (no \ : _URI_UNSAFE refuses it)
+    vevent.add("sequence", event.sequence)
+    vevent.add("dtstamp", _utc(dtstamp, "dtstamp"))
+    vevent.add("dtstart", start)
+    vevent.add("dtend", end)
+    vevent.add("summary", _Text(clean_text(event.summary)))
     if description := clean_text(event.description, multiline=True):
-        lines.append(f"DESCRIPTION:{_text(description)}")
+        vevent.add("description", _Text(description))
     if location := clean_text(event.location):
-        lines.append(f"LOCATION:{_text(location)}")
-    if with_people and event.organizer is not None:
-        lines.append(f"ORGANIZER{_address(event.organizer, organizer=True)}")
-    lines.append(f"STATUS:{status}")
+        vevent.add("location", _Text(location))
     if event.url:
-        lines.append(f"URL:{_url(event.url)}")
-    lines.append("END:VEVENT")
-    return lines
-
-
-def _text(value: str) -> str:
-    """TEXT escaped exactly as RFC 5545 3.3.11 says.
-
-    Unlike icalendar 7.3.2, a literal ``\\N`` stays text (icalendar turns it into a line break, so
-    ``C:\\New`` would come back split in two). The value has been through ``clean_text`` (or is a
-    checked UID), so LF is the only line break left to escape.
-    """
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _stamp(value: datetime) -> str:
-    """A UTC DATE-TIME (``value`` has been through ``_utc``)."""
-    return f"{value.year:04}{value.month:02}{value.day:02}T{value.hour:02}{value.minute:02}{value.second:02}Z"
-
-
-def _fold(line: str) -> str:
-    """Fold at 74 octets of content per physical line, never inside a UTF-8 character.
-
-    As icalendar 7.3 does, a ``\\`` or ``^`` that would end a physical line moves to the next one,
-    so no parser sees an escape pair split by a fold.
-    """
-    if line.isascii():  # one character is one octet: slice instead of counting
-        if len(line) <= _FOLD_OCTETS:
-            return line
-        parts, start, size = [], 0, len(line)
-        while size - start > _FOLD_OCTETS:
-            cut = start + _FOLD_OCTETS
-            if line[cut - 1] in "\\^":
-                cut -= 1
-            parts.append(line[start:cut])
-            start = cut
-        parts.append(line[start:])
-        return "\r\n ".join(parts)
-    if len(line.encode("utf-8")) <= _FOLD_OCTETS:
-        return line
-    parts, current, octets = [], [], 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if current and octets + width > _FOLD_OCTETS:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                parts.append("".join(current))
-                current, octets = [carried], 1
-            else:
-                parts.append("".join(current))
-                current, octets = [], 0
-        current.append(char)
-        octets += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+        vevent.add("url", _url(event.url))
+    vevent.add("status", status)
+    if with_people:
+        if event.organizer is not None:
+            vevent.add("organizer", _address(event.organizer, organizer=True))
+        for person in event.attendees:
+            vevent.add("attendee", _address(person, organizer=False))
+    return vevent
 
 
 def _utc(value: datetime, field: str) -> datetime:
@@ -270,26 +253,23 @@ def _url(value: str) -> str:
     return value
 
 
-def _address(person: Person, *, organizer: bool) -> str:
-    """``;params:mailto:address`` for ORGANIZER / ATTENDEE, parameters in sorted order.
-
-    Every CN is quoted, as Outlook and Google write it, and RFC 6868-encoded (``^`` -> ``^^``,
-    ``"`` -> ``^'``; a clean single-line name has no line break for ``^n``).
-    """
+def _address(person: Person, *, organizer: bool) -> vCalAddress:
+    """ORGANIZER / ATTENDEE as ``mailto:``; a CN that icalendar quotes and RFC 6868-encodes."""
     if not is_plain_email(person.email):
         raise ValueError(f"not a plain email address: {person.email!r}")
-    params = []
+    params = _QuotedCN()
     # RFC 5545 gives a backslash no meaning inside a parameter, yet icalendar and ical.js each
     # unescape some backslash pairs there (differently), so a name keeps no backslashes at all.
     if name := clean_text(person.name.replace("\\", "")):
-        params.append('CN="' + name.replace("^", "^^").replace('"', "^'") + '"')
+        params["CN"] = name
     if not organizer:
         if person.role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {person.role!r}")
         if person.partstat not in PARTSTATS:
             raise ValueError(f"partstat must be one of {sorted(PARTSTATS)}, not {person.partstat!r}")
-        params.append(f"PARTSTAT={person.partstat}")
-        params.append(f"ROLE={person.role}")
+        params["ROLE"], params["PARTSTAT"] = person.role, person.partstat
         if person.rsvp:
-            params.append("RSVP=TRUE")
-    return "".join(f";{p}" for p in params) + f":mailto:{person.email}"
+            params["RSVP"] = "TRUE"
+    value = vCalAddress(f"mailto:{person.email}")
+    value.params = params
+    return value

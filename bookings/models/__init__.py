@@ -11,6 +11,7 @@ from ..zones import DEFAULT_TIME_ZONE
 from .access import AccessAction, AccessRecord
 from .account import AccountEmail, AccountEmailKind, HandBack, HandBackReason
 from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
+from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
 from .outbox import EmailNotification, NotificationStatus, Recipient
@@ -35,6 +36,10 @@ __all__ = [
     "BookingSettings",
     "BookingStatus",
     "BusyInterval",
+    "CalDAVConnection",
+    "CalDAVEvent",
+    "CalDAVPush",
+    "CalDAVState",
     "EmailNotification",
     "ExternalCalendar",
     "Format",

@@ -68,6 +68,12 @@ class Booking(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The chat's VEVENT as feeds and CalDAV calendars carry it, written once per version by
+    # icalendar (bookings/calendars/feeds.py). Neutral text only: offer, format, times, UID,
+    # SEQUENCE and status, nothing about the booker (docs/feeds.md), so it holds no personal data
+    # beyond what the feed already shows. `feed_vevent_key` names the version it was written for.
+    feed_vevent = models.TextField(blank=True, editable=False)
+    feed_vevent_key = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 

@@ -21,6 +21,9 @@ class PartnerFeed(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # When the partner was told that chats already sent as invites now also appear in the feed
+    # (docs/feeds.md, "Channels"): told once, on the page that shows the new link.
+    duplicates_told_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Calendar feed for {self.partner}"

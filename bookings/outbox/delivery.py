@@ -90,7 +90,7 @@ def why_obsolete(notification: EmailNotification, now: datetime) -> str:
     booking = notification.booking
     if booking.sequence != notification.sequence:
         return "booking changed since"
-    if notification.kind == "reminder":
+    if notification.kind in ("reminder", "calendar_copy"):
         if booking.status != BookingStatus.CONFIRMED:
             return "chat not confirmed"
         if booking.start <= now:

@@ -39,15 +39,19 @@ from bookings.models import (
     EmailNotification,
     Recipient,
 )
+from bookings.outbox.caldav import booking_in_partner_caldav
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
 # Which kinds carry a calendar invite, and with which iTIP method.
+# "calendar_copy" re-invites a partner to an upcoming chat when a calendar channel (their feed)
+# is turned off, so no chat is left in no calendar (docs/feeds.md, "Channels").
 INVITE_METHOD = {
     "confirmed": "REQUEST",
     "rescheduled": "REQUEST",
     "reassigned": "REQUEST",
     "cancelled": "CANCEL",
     "reassigned_away": "CANCEL",
+    "calendar_copy": "REQUEST",
 }
 KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
 # Booker emails that include the manage link: those sent while the booking can still change.
@@ -62,6 +66,7 @@ _SUBJECTS = {
     "cancelled": "Cancelled: {offer}, {when}",
     "reminder": "Reminder: {offer}, {when}",
     "reassigned_away": "No longer yours: {offer}, {when}",
+    "calendar_copy": "For your calendar: {offer}, {when}",
 }
 
 
@@ -178,7 +183,16 @@ def context(notification: EmailNotification) -> dict:
     kind = notification.kind
     # A partner whose subscribed feed already shows this chat gets no invite, so the chat is
     # never twice in their calendars (docs/feeds.md). One query, asked once per email.
-    in_feed = not to_booker and kind in INVITE_METHOD and booking_in_partner_feed(booking, partner.pk)
+    # The same for a chat their CalDAV calendar receives (CalDAV over the feed, docs/caldav.md).
+    # A former partner (reassigned_away) is asked about their own feed, not the new partner's.
+    in_feed = (
+        not to_booker
+        and kind in INVITE_METHOD
+        and (
+            (partner.pk == booking.partner_id and booking_in_partner_caldav(booking))
+            or booking_in_partner_feed(booking, partner.pk)
+        )
+    )
     return {
         "kind": notification.kind,
         "to_booker": to_booker,

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from bookings.models import Booking, BookingStatus, EmailNotification, Recipient
-from bookings.outbox.tasks import schedule_delivery
+from bookings.outbox import caldav, reinvite
+from bookings.outbox.tasks import schedule_delivery, schedule_push
 
 BOTH = (Recipient.BOOKER, Recipient.PARTNER)
 
@@ -58,6 +59,9 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
     if event in {"placed", "confirmed", "rescheduled", "reassigned"} and (at := reminder_time(booking, now)):
         wanted += [("reminder", recipient, at) for recipient in BOTH]
+    # The partner's CalDAV calendar, if they connected one, gets this version too (docs/caldav.md).
+    if event not in {"completed", "no_show"}:
+        caldav.queue_push(booking, now=now, schedule=schedule_push)
     return _queue(booking, wanted, now)
 
 
@@ -72,6 +76,9 @@ def booking_reassigned(booking: Booking, former_partner_id: int, *, now: datetim
     if at := reminder_time(booking, now):
         wanted += [("reminder", recipient, at) for recipient in BOTH]
     wanted.append(("reassigned_away", Recipient.PARTNER, now, former_partner_id))
+    # The new partner's CalDAV calendar gets the chat; the former partner's copy is left to their
+    # emailed CANCEL (docs/caldav.md).
+    caldav.queue_push(booking, now=now, schedule=schedule_push)
     return _queue(booking, wanted, now)
 
 
@@ -102,3 +109,8 @@ def _queue(booking: Booking, wanted, now: datetime) -> list[EmailNotification]:
             schedule_delivery(notification.pk, send_after if send_after > now else None)
             created.append(notification)
     return created
+
+
+def partner_reinvited(partner_id: int, *, now: datetime) -> list[EmailNotification]:
+    """Queue an emailed invite for each of the partner's upcoming chats (bookings/outbox/reinvite.py)."""
+    return reinvite.partner_reinvited(partner_id, now=now, schedule=schedule_delivery)

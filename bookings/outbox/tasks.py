@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 from django_tasks import task
 
-from bookings.outbox import account_delivery, delivery
+from bookings.outbox import account_delivery, caldav, delivery, reinvite
 
 
 @task()
@@ -36,3 +36,19 @@ def schedule_account_email(account_email_id: int, when: datetime | None = None) 
         deliver_account_email.enqueue(account_email_id)
     else:
         deliver_account_email.using(run_after=when).enqueue(account_email_id)
+
+
+def push_to_caldav(push_id: int) -> str:
+    """Write one chat version to a partner's CalDAV calendar. Returns a status word only."""
+    return caldav.push(push_id, now=timezone.now(), schedule=schedule_push, fallback=_email_instead)
+
+
+def _email_instead(partner_id: int, *, now: datetime) -> None:
+    reinvite.partner_reinvited(partner_id, now=now, schedule=schedule_delivery)
+
+
+def schedule_push(push_id: int, when: datetime | None = None) -> None:
+    if when is None:
+        push_to_caldav.enqueue(push_id)
+    else:
+        push_to_caldav.using(run_after=when).enqueue(push_id)

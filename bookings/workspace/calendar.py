@@ -14,17 +14,38 @@ from django.utils import timezone
 
 from bookings import partner_services
 from bookings.errors import BookingError
-from bookings.models import ExternalCalendar, PartnerFeed
+from bookings.models import Booking, BookingStatus, ExternalCalendar, PartnerFeed
 from bookings.workspace.access import partner_required, post_only
 from bookings.workspace.feed import feed_url
 from bookings.workspace.forms import ExternalCalendarForm
 
 
+def _invited_chats(feed: PartnerFeed | None, now) -> int:
+    """Upcoming chats that reached the partner as invites before the feed was turned on: they are
+    now in the feed as well, so the partner sees them twice until they remove one copy."""
+    if feed is None or feed.duplicates_told_at is not None:
+        return 0
+    return Booking.objects.filter(
+        partner_id=feed.partner_id,
+        status=BookingStatus.CONFIRMED,
+        start__gt=now,
+        created_at__lt=feed.created_at,
+    ).count()
+
+
 def _calendar_page(request, *, token: str = "", form=None, status=200):
     partner = request.partner
     own = ExternalCalendar.objects.filter(partner=partner).first()
+    feed = PartnerFeed.objects.filter(partner=partner).first()
+    now = timezone.now()
+    # Told once, in plain words (docs/feeds.md, "Channels"): shown until the partner has seen it
+    # on the page that gives them the new link.
+    duplicates = _invited_chats(feed, now)
+    if duplicates and token:
+        partner_services.note_duplicates_told(partner, now=now)
     context = {
-        "feed": PartnerFeed.objects.filter(partner=partner).first(),
+        "feed": feed,
+        "duplicates": duplicates,
         "new_link": feed_url(request, token) if token else "",
         "webcal_link": feed_url(request, token, webcal=True) if token else "",
         "own": own,
@@ -51,8 +72,12 @@ def feed_create(request):
 @partner_required
 @post_only
 def feed_disable(request):
-    partner_services.disable_feed(request.partner)
-    messages.success(request, "Your calendar link is turned off. Calendars using it will stop updating.")
+    partner_services.disable_feed(request.partner, now=timezone.now())
+    messages.success(
+        request,
+        "Your calendar link is turned off. Calendars using it will stop updating. We are emailing "
+        "you an invite for each upcoming chat, so they stay in your own calendar.",
+    )
     return redirect("workspace:calendar")
 
 

@@ -112,7 +112,7 @@ def _partner_feed(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found()
     now = timezone.now()
     window = feed_window(now)
-    summary = feed_bookings(feed_row.partner_id, feed_row.created_at, window).aggregate(
+    summary = feed_bookings(feed_row.partner_id, window).aggregate(
         count=Count("pk"), last_updated=Max("updated_at")
     )
     today = now.astimezone(UTC).date()
@@ -131,7 +131,7 @@ def _partner_feed(request: HttpRequest, token: str) -> HttpResponse:
     cache_key = f"partner-feed:{etag.strip(chr(34))}"
     body = cache.get(cache_key)
     if body is None:
-        body = render_feed(feed_row.partner_id, feed_row.created_at, window, dtstamp=last_modified)
+        body = render_feed(feed_row.partner_id, window)
         cache.set(cache_key, body, RENDER_CACHE_SECONDS)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     for name, value in headers.items():

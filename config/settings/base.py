@@ -4,6 +4,8 @@ The environment is read here and only here (docs/conventions.md, convention 7). 
 `make run` work with nothing but Python; production.py refuses to start without real secrets.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -300,3 +302,14 @@ ACCOUNT_EMAILS_PER_HOUR = int(os.environ.get("ACCOUNT_EMAILS_PER_HOUR", "3"))
 STAFF_DIGEST_HOUR = int(os.environ.get("STAFF_DIGEST_HOUR", "7"))
 STAFF_GROUP = "Staff"
 PARTNER_GROUP = "Thinking partners"
+# --- CalDAV push to partners' own calendars (bookings/calendars/caldav_push.py, docs/caldav.md) ---
+# A Fernet key (32 url-safe base64 bytes) that encrypts partners' CalDAV app passwords at rest.
+# Development and tests derive one from SECRET_KEY; production refuses to start without its own.
+CALDAV_ENCRYPTION_KEY = (
+    os.environ.get("CALDAV_ENCRYPTION_KEY", "")
+    or base64.urlsafe_b64encode(
+        hashlib.sha256(b"caldav-password-key:" + SECRET_KEY.encode()).digest()
+    ).decode()
+)
+CALDAV_TIMEOUT = float(os.environ.get("CALDAV_TIMEOUT", "15"))  # seconds per request
+CALDAV_MAX_ATTEMPTS = int(os.environ.get("CALDAV_MAX_ATTEMPTS", "8"))  # then email takes over

@@ -1,3 +1,5 @@
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -8,6 +10,13 @@ DEBUG = False
 if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "Set SECRET_KEY to a long random value: production will not start with the development key."
+    )
+
+# A key derived from SECRET_KEY is for development only: the CalDAV passwords need their own.
+if not os.environ.get("CALDAV_ENCRYPTION_KEY"):
+    raise ImproperlyConfigured(
+        "Set CALDAV_ENCRYPTION_KEY to a Fernet key (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'): production will not start without it."
     )
 
 STORAGES = {

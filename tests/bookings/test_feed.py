@@ -14,9 +14,11 @@ from django.utils.http import parse_http_date
 
 from bookings import partner_services, services
 from bookings.calendars.feeds import booking_in_partner_feed
-from bookings.models import Booking, BookingStatus, Format, PartnerFeed, hash_token
+from bookings.models import Booking, BookingStatus, EmailNotification, Format, PartnerFeed, hash_token
+from bookings.outbox.delivery import deliver
 from bookings.workspace.feed import feed_url
 from tests.support.ical_parsers import PARSERS
+from tests.support.workspace_people import partner_with_login
 
 from .factories import BookingFactory, OfferFactory, PartnerFactory
 
@@ -197,7 +199,7 @@ def test_every_miss_gives_the_same_404(client, partner, token):
     other.active = False
     other.save()
     misses = [client.get(url("x" * 32)), client.get(url(other_token)), client.get(url("a" * 500))]
-    partner_services.disable_feed(partner)
+    partner_services.disable_feed(partner, now=timezone.now())
     misses.append(client.get(url(token)))
     assert {r.status_code for r in misses} == {404}
     assert len({(r.content, r["Content-Type"]) for r in misses}) == 1
@@ -228,30 +230,77 @@ def test_feed_url_helper():
     )
 
 
-# --- Invite or feed: each chat lands in exactly one of the partner's calendars ---------------
+# --- Channels: every chat reaches the partner's calendar, twice only where they were told -------
 
 
-def test_chats_booked_before_the_feed_keep_invites_and_stay_out_of_it(client, partner, offer, now):
+def test_a_partner_who_turns_on_the_feed_with_3_upcoming_chats_sees_3_events(client, partner, offer, now):
+    chats = [book(partner, offer, now + timedelta(days=d)) for d in (2, 3, 4)]
+    Booking.objects.filter(pk__in=[c.pk for c in chats]).update(created_at=now - timedelta(days=1))
+    token = partner_services.create_or_rotate_feed(partner, now=now)
+    body = client.get(url(token)).content
+    events = PARSERS["icalendar"](body).events
+    assert len(events) == 3
+    assert {e.uid for e in events} == {c.ical_uid for c in chats}
+
+
+def test_chats_booked_before_the_feed_keep_invites_and_appear_in_it_too(client, partner, offer, now):
+    """Was test_chats_booked_before_the_feed_keep_invites_and_stay_out_of_it (the old policy left
+    them out of the feed, which is the silent gap the issue found)."""
     before = book(partner, offer, now + timedelta(days=2))
     Booking.objects.filter(pk=before.pk).update(created_at=now - timedelta(hours=1))
     before.refresh_from_db()
-    assert not PartnerFeed.objects.filter(partner=partner).exists()
     assert not booking_in_partner_feed(before)
 
     token = partner_services.create_or_rotate_feed(partner, now=now)
     after = book(partner, offer, now + timedelta(days=3))
-    assert PartnerFeed.objects.filter(partner=partner).exists()
-    assert not booking_in_partner_feed(before)  # invited already: stays with its invites
+    assert not booking_in_partner_feed(before)  # invited already: its invites keep it up to date
     assert booking_in_partner_feed(after)  # feed only: its emails carry no invite
     text = client.get(url(token)).content.decode()
-    assert after.ical_uid in text and before.ical_uid not in text
+    assert after.ical_uid in text and before.ical_uid in text
 
     # Rotating the address changes nothing about which chats the feed carries.
     token = partner_services.create_or_rotate_feed(partner, now=now)
     assert booking_in_partner_feed(after) and not booking_in_partner_feed(before)
+    text = client.get(url(token)).content.decode()
+    assert after.ical_uid in text and before.ical_uid in text
 
-    partner_services.disable_feed(partner)
-    assert not PartnerFeed.objects.filter(partner=partner).exists() and not booking_in_partner_feed(after)
+
+def test_turning_the_feed_off_sends_an_invite_for_every_upcoming_chat(partner, offer, now, mailoutbox):
+    partner.email = "alex.partner@example.org"
+    partner.save()
+    partner_services.create_or_rotate_feed(partner, now=now)
+    upcoming = [book(partner, offer, now + timedelta(days=d), status=BookingStatus.CONFIRMED) for d in (1, 2)]
+    book(partner, offer, now - timedelta(days=2), status=BookingStatus.COMPLETED)
+    book(partner, offer, now + timedelta(days=3), status=BookingStatus.CANCELLED)
+    partner_services.disable_feed(partner, now=now)
+    copies = EmailNotification.objects.filter(kind="calendar_copy")
+    assert sorted(c.booking_id for c in copies) == sorted(b.pk for b in upcoming)
+    for copy in copies:
+        outcome = deliver(copy.pk, now=now, schedule=lambda *a: None)
+        copy.refresh_from_db()
+        assert outcome == "sent", copy.last_error
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        (calendar,) = [a for a in message.attachments if a[0] == "invite.ics"]
+        assert b"METHOD:REQUEST" in calendar[1]
+    # Off, on, off again: a fresh copy each time (the partner may have deleted the first).
+    partner_services.create_or_rotate_feed(partner, now=now)
+    partner_services.disable_feed(partner, now=now)
+    assert EmailNotification.objects.filter(kind="calendar_copy", status="queued").count() == 2
+
+
+def test_the_partner_is_told_once_about_chats_already_sent_as_invites(client, offer, now):
+    partner = partner_with_login("told", "Toldo Partner")
+    offer.partners.add(partner)
+    invited = book(partner, offer, now + timedelta(days=2))
+    Booking.objects.filter(pk=invited.pk).update(created_at=now - timedelta(days=1))
+    client.force_login(partner.user)
+    first = client.post("/partners/calendar/link/").content.decode()
+    assert "1 upcoming chat was already sent to you as email invites" in first
+    assert "delete the copies that came from the email invites" in first
+    assert "keep the invites only" in first
+    again = client.post("/partners/calendar/link/").content.decode()
+    assert "already sent to you as email invites" not in again
 
 
 def test_last_modified_never_predates_today_as_the_window_moves_daily(client, partner, offer, token, now):
