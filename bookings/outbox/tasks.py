@@ -38,6 +38,7 @@ def schedule_account_email(account_email_id: int, when: datetime | None = None) 
         deliver_account_email.using(run_after=when).enqueue(account_email_id)
 
 
+@task()
 def push_to_caldav(push_id: int) -> str:
     """Write one chat version to a partner's CalDAV calendar. Returns a status word only."""
     return caldav.push(push_id, now=timezone.now(), schedule=schedule_push, fallback=_email_instead)
