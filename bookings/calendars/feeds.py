@@ -41,10 +41,15 @@ def feed_bookings(partner_id: int, feed_created_at: datetime, window: tuple[date
 
     Only bookings made since the feed was turned on: older ones reached the partner as emailed
     invites, and carrying them here too would put them in two calendars (docs/calendar.md, item 12).
+    Erased and purged chats are left out: what remains of them is anonymous (docs/privacy.md).
     """
     start, end = window
     return Booking.objects.filter(
-        partner_id=partner_id, start__lt=end, end__gt=start, created_at__gte=feed_created_at
+        partner_id=partner_id,
+        start__lt=end,
+        end__gt=start,
+        created_at__gte=feed_created_at,
+        anonymised_at__isnull=True,
     )
 
 

@@ -65,6 +65,11 @@ class Booking(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Privacy (docs/privacy.md): when the personal fields were erased or purged (the row then keeps
+    # only its anonymous shape and leaves partners' feeds), and when an erasure was asked for but
+    # waits for the booking's last emails (the cancellation) to leave first.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erasure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 

@@ -12,3 +12,5 @@ register_permission_policy(Booking, ReadOnlyPermissionPolicy(Booking), exact_cla
 @hooks.register("register_admin_viewset")
 def register_bookings_viewsets():
     return BookingsGroup()
+
+from bookings.staff import privacy  # noqa: E402, F401  (registers the privacy requests screen)
