@@ -2,7 +2,8 @@
 
 partners: partners, offers, weekly free times, time off. booking: chats and their history.
 outbox: the emails a change must send. calendars: partners' feeds and own calendars.
-site_settings: the booking rules editors set. privacy: retention periods. The journey's BookingPage is a model of this app
+site_settings: the booking rules editors set.
+privacy: retention periods. The journey's BookingPage is a model of this app
 too (app label ``bookings``) but lives with the journey, which imports this package, never the
 other way round (docs/architecture.md).
 """

@@ -48,7 +48,7 @@ def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
     }
     if dry_run:
         return counts
-    for booking in due.iterator():
+    for booking in list(due):
         with transaction.atomic():
             anonymise_booking(booking, now=now)
     counts["pending erasures"] = finish_pending_erasures(now=now)

@@ -45,7 +45,9 @@ def _blank(*names: str) -> tuple[PersonalField, ...]:
 
 BOOKING_FIELDS = (
     PersonalField("booker_name", Do.NEUTRAL, "Removed"),
-    *_blank("booker_email", "organisation", "role", "project_description", "access_needs", "booker_time_zone"),
+    *_blank(
+        "booker_email", "organisation", "role", "project_description", "access_needs", "booker_time_zone"
+    ),
     PersonalField("idempotency_key", Do.NEUTRAL, None),
 )
 

@@ -25,7 +25,10 @@ class AddressForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
         help_text="The address the person booked with, or a partner's address.",
-        error_messages={"required": "Enter the email address", "invalid": "Enter an email address like name@example.org"},
+        error_messages={
+            "required": "Enter the email address",
+            "invalid": "Enter an email address like name@example.org",
+        },
     )
 
 
@@ -41,7 +44,9 @@ def privacy_requests(request):
             found, archive = export.export_person(address, user=request.user, now=now)
             if archive is not None:
                 response = HttpResponse(archive, content_type="application/zip")
-                response["Content-Disposition"] = f'attachment; filename="personal-data-{now:%Y%m%d-%H%M}.zip"'
+                response["Content-Disposition"] = (
+                    f'attachment; filename="personal-data-{now:%Y%m%d-%H%M}.zip"'
+                )
                 return response
             context["nothing"] = True
         elif "confirm_erase" in request.POST:

@@ -2,7 +2,10 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from bookings.models import Booking
-from bookings.staff import outbox  # noqa: F401  (registers the email outbox view)
+from bookings.staff import (
+    outbox,  # noqa: F401  (registers the email outbox view)
+    privacy,  # noqa: F401  (registers the privacy requests screen)
+)
 from bookings.staff.viewsets import BookingsGroup, ReadOnlyPermissionPolicy
 
 # Registered before the viewsets are built, so the booking views pick it up (wagtail 7+ API).
@@ -12,5 +15,3 @@ register_permission_policy(Booking, ReadOnlyPermissionPolicy(Booking), exact_cla
 @hooks.register("register_admin_viewset")
 def register_bookings_viewsets():
     return BookingsGroup()
-
-from bookings.staff import privacy  # noqa: E402, F401  (registers the privacy requests screen)

@@ -83,22 +83,22 @@ def place(offer, partner, policy, now, start=CHAT):
         project_description=NOTES,
         access_needs=f"Please phone me on {PHONE}",
     )
-    return services.place_booking(offer=offer, start=start, partner=partner, booker=details, now=now, policy=policy)
+    return services.place_booking(
+        offer=offer, start=start, partner=partner, booker=details, now=now, policy=policy
+    )
 
 
 def past_chat(partner, offer, start, **kwargs):
-    return BookingFactory(
-        partner=partner,
-        offer=offer,
-        start=start,
-        status=kwargs.pop("status", BookingStatus.COMPLETED),
-        booker_name=NAME,
-        booker_email=EMAIL.lower(),
-        organisation="Northshire Trust",
-        project_description=NOTES,
-        access_needs=f"Phone {PHONE}",
+    fields = {
+        "status": BookingStatus.COMPLETED,
+        "booker_name": NAME,
+        "booker_email": EMAIL.lower(),
+        "organisation": "Northshire Trust",
+        "project_description": NOTES,
+        "access_needs": f"Phone {PHONE}",
         **kwargs,
-    )
+    }
+    return BookingFactory(partner=partner, offer=offer, start=start, **fields)
 
 
 def the_rest(now):
@@ -129,7 +129,9 @@ def test_export_finds_the_person_in_every_table_that_holds_them(offer, emailable
     assert counts["bookings"] == 2
     for section in ("booking_history", "emails", "tasks", "access_records", "sessions"):
         assert counts.get(section), section
-    assert {row["id"] for row in found.sections["booking_history"]} >= set(future.events.values_list("pk", flat=True))
+    assert {row["id"] for row in found.sections["booking_history"]} >= set(
+        future.events.values_list("pk", flat=True)
+    )
     assert any(row["status"] == "SUCCESSFUL" for row in found.sections["tasks"]), found.sections["tasks"]
     text = json.dumps(found.sections)
     for needle in NEEDLES:
@@ -175,8 +177,12 @@ def test_the_screen_needs_the_privacy_permission(client, django_user_model):
     editor = django_user_model.objects.create_user("editor", password="pw")  # noqa: S106
     editor.groups.add(Group.objects.get(name="Editors"))
     client.force_login(editor)
-    assert client.get("/admin/privacy-requests/").status_code == 403
-    assert client.post("/admin/privacy-requests/", {"email": EMAIL, "export": "1"}).status_code == 403
+    # Wagtail turns the refusal into a redirect to the dashboard with a message.
+    assert client.get("/admin/privacy-requests/").status_code in (302, 403)
+    refused = client.post("/admin/privacy-requests/", {"email": EMAIL, "export": "1"})
+    assert refused.status_code in (302, 403) and refused.get("Content-Type") != "application/zip"
+    assert b"Privacy requests" not in client.get("/admin/").content
+    assert not AccessRecord.objects.exists()
 
 
 def test_a_partners_own_address_is_exported_too(django_user_model, emailable):
@@ -204,13 +210,12 @@ def test_erasure_cancels_with_the_normal_emails_then_leaves_only_the_anonymous_s
     past.refresh_from_db()
     assert future.status == BookingStatus.CANCELLED and past.anonymised_at is not None
     # The cancellation emails still need the address, so the future chat waits for them.
-    assert future.erasure_requested_at is not None and future.booker_email == EMAIL.lower()
+    assert future.erasure_requested_at is not None and future.booker_email == EMAIL
     assert not find_everywhere(NOTES, PHONE)[NOTES] - {"bookings_booking.project_description"}
 
-    smtp.received.clear() if hasattr(smtp.received, "clear") else None
     run_worker()
     cancelled = [m for m in smtp.received if "cancel" in m.message["Subject"].lower()]
-    assert sorted(addr for m in cancelled for addr in m.rcpt_tos) == sorted([EMAIL.lower(), PARTNER])
+    assert sorted(addr.lower() for m in cancelled for addr in m.rcpt_tos) == sorted([EMAIL.lower(), PARTNER])
     call_command("run_scheduler", "--once", verbosity=0)
 
     leftovers = {needle: places for needle, places in find_everywhere(*NEEDLES).items() if places}
@@ -234,22 +239,40 @@ def report(qs):
 
 
 def test_the_purge_removes_what_is_past_retention_and_keeps_the_counts(offer, emailable, policy, clock):
-    rung = LadderRung.objects.first() or LadderRung.objects.create(name="Informing", order=1)
+    rung = LadderRung.objects.first() or LadderRung.objects.create(name="Informing")
     old = [
         past_chat(emailable, offer, NOW - timedelta(days=400 + i), ladder_rung=rung, status=status)
         for i, status in enumerate([BookingStatus.COMPLETED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED])
     ]
-    EmailNotification.objects.create(booking=old[0], kind="confirmed", recipient="booker", sequence=0,
-                                     send_after=NOW, status=NotificationStatus.SENT)
-    recent = past_chat(emailable, offer, NOW - timedelta(days=30), booker_email="recent@example.org",
-                       booker_name="Recent Person")
-    AccessRecord.objects.create(user_label="x", action=AccessAction.LISTED, at=NOW - timedelta(days=800),
-                                query=f"q={NAME}")
-    kept_record = AccessRecord.objects.create(user_label="x", action=AccessAction.LISTED, at=NOW, query="q=Recent")
+    EmailNotification.objects.create(
+        booking=old[0],
+        kind="confirmed",
+        recipient="booker",
+        sequence=0,
+        send_after=NOW,
+        status=NotificationStatus.SENT,
+    )
+    recent = past_chat(
+        emailable,
+        offer,
+        NOW - timedelta(days=30),
+        booker_email="recent@example.org",
+        booker_name="Recent Person",
+        project_description="Recent notes",
+        access_needs="",
+    )
+    AccessRecord.objects.create(
+        user_label="x", action=AccessAction.LISTED, at=NOW - timedelta(days=800), query=f"q={NAME}"
+    )
+    kept_record = AccessRecord.objects.create(
+        user_label="x", action=AccessAction.LISTED, at=NOW, query="q=Recent"
+    )
     stale = SessionStore()
     stale["booking-draft"] = {"answers": {"email": EMAIL, "project_description": NOTES}}
     stale.create()
-    SessionStore().model.objects.filter(session_key=stale.session_key).update(expire_date=NOW - timedelta(days=1))
+    SessionStore().model.objects.filter(session_key=stale.session_key).update(
+        expire_date=NOW - timedelta(days=1)
+    )
     before = report(Booking.objects.all())
 
     dry = purge.purge(now=NOW, dry_run=True)
@@ -290,8 +313,11 @@ def test_purge_removes_the_task_rows_of_purged_bookings(offer, emailable, policy
     services.mark_completed(booking, now=CHAT + timedelta(hours=1))
     counts = purge.purge(now=later)
     assert counts["bookings"] == 1
-    left = [r.args_kwargs["args"][0] for r in DBTaskResult.objects.filter(status="SUCCESSFUL")
-            if r.args_kwargs.get("args")]
+    left = [
+        r.args_kwargs["args"][0]
+        for r in DBTaskResult.objects.filter(status="SUCCESSFUL")
+        if r.args_kwargs.get("args")
+    ]
     assert not notification_ids & set(left)
     assert not any(find_everywhere(*NEEDLES).values())
 

@@ -56,9 +56,8 @@ class Command(BaseCommand):
                 purge_due_at = time.monotonic() + PURGE_EVERY_SECONDS
                 if verbosity and (once or any(counts.values())):
                     self.stdout.write("purge: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-            elif finished := erasure.finish_pending_erasures(now=timezone.now()):
-                if verbosity:
-                    self.stdout.write(f"erasure: {finished} bookings erased after their last emails")
+            elif (finished := erasure.finish_pending_erasures(now=timezone.now())) and verbosity:
+                self.stdout.write(f"erasure: {finished} bookings erased after their last emails")
             report = delivery.sweep(
                 now=timezone.now(),
                 schedule=tasks.schedule_delivery,
