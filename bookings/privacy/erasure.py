@@ -7,7 +7,8 @@ the outbox renders each email from the booking at send time (it stores no addres
 2. Everything else about the person goes at once: their sessions, the search text naming them in
    access records, emails still waiting that are no longer wanted (reminders, older versions).
 3. A booking with no cancellation email still waiting is anonymised now. One whose cancellation
-   is still waiting is marked `erasure_requested_at`; the scheduler's `finish_pending_erasures`
+   is still waiting loses its notes and access needs (no email carries them) and is marked
+   `erasure_requested_at`; the scheduler's `finish_pending_erasures`
    anonymises it as soon as the email has been sent (or has failed for good), and at the latest
    after PRIVACY_ERASURE_MAX_WAIT_HOURS. So the booker's address lives on for minutes, not months.
 
@@ -124,7 +125,11 @@ def erase_person(address: str, *, user, now: datetime) -> Result:
                 kind="cancelled", sequence=booking.sequence
             ).update(status=N.OBSOLETE, last_error="personal data erased", updated_at=now)
             if _cancellation_waiting(booking):
-                Booking.objects.filter(pk=booking.pk).update(erasure_requested_at=now)
+                # Notes and access needs are in no email (promise 16), so they go now; the name
+                # and address wait for the cancellation emails.
+                Booking.objects.filter(pk=booking.pk).update(
+                    erasure_requested_at=now, project_description="", access_needs="", updated_at=now
+                )
                 waiting += 1
             else:
                 anonymise_booking(booking, now=now)
