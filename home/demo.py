@@ -329,7 +329,9 @@ def ensure_home_body(home: HomePage, for_professionals: ContentPage) -> None:
     home.save_revision().publish()
 
 
-def ensure_site_chrome(site: Site, links: list[tuple[str, Page]]) -> SiteChrome:
+def ensure_site_chrome(
+    site: Site, links: list[tuple[str, Page]], footer_only: list[tuple[str, Page]] = ()
+) -> SiteChrome:
     chrome = SiteChrome.for_site(site)
     changed = False
     if not chrome.footer_text:
@@ -349,6 +351,12 @@ def ensure_site_chrome(site: Site, links: list[tuple[str, Page]]) -> SiteChrome:
         for order, (label, page) in enumerate(links[1:]):
             chrome.footer_links.add(chrome.footer_links.model(label=label, link_page=page, sort_order=order))
         changed = True
+    # Footer-only links (the privacy page) are added to an existing footer too, once.
+    for label, page in footer_only:
+        if not chrome.footer_links.filter(link_page=page).exists():
+            order = chrome.footer_links.count()
+            chrome.footer_links.add(chrome.footer_links.model(label=label, link_page=page, sort_order=order))
+            changed = True
     if changed:
         chrome.save()
     return chrome
@@ -358,26 +366,38 @@ PRIVACY_SLUG = "privacy-notice"
 
 
 def ensure_privacy_notice(home: HomePage) -> ContentPage:
-    """A short demo privacy notice for the booking form to link to (editors replace the words)."""
+    """The demo privacy page, "How we use your information", which the booking form and the footer
+    link to. Editors own the words; docs/privacy.md is the technical account behind them."""
     page = ContentPage.objects.child_of(home).filter(slug=PRIVACY_SLUG).first()
     if page is not None:
         return page
     page = ContentPage(
-        title="Privacy notice",
+        title="How we use your information",
         slug=PRIVACY_SLUG,
-        summary="What we do with the details you give us when you book a chat.",
+        summary="What we keep when you book a chat, why, for how long, and how to see or delete it.",
         body=raw_stream(
             [
                 (
                     "rich_text",
+                    "<h2>What we keep</h2>"
                     "<p>When you book a chat we keep your name, email address, organisation and role, "
-                    "and what you tell us about your project, so that your thinking partner can "
-                    "prepare and we can arrange the chat.</p>"
-                    "<p>Your project notes and any access needs are seen only by your thinking partner "
-                    "and our bookings team. They never appear in emails or calendar invitations.</p>"
-                    "<p>We delete your details a set time after your chat. You can ask us for a copy "
-                    "of what we hold, or ask us to delete it sooner, by writing to our bookings "
-                    "mailbox.</p>",
+                    "and what you tell us about your project and any access needs. We need these to "
+                    "arrange the chat and so that your thinking partner can prepare.</p>"
+                    "<h2>Who sees it</h2>"
+                    "<p>Your thinking partner and our small bookings team. What you write about your "
+                    "project and your access needs never goes into emails or calendar invitations. We "
+                    "keep a record of who looked at your details.</p>"
+                    "<h2>How long we keep it</h2>"
+                    "<p>We remove your details 12 months after your chat. We keep only the date, the "
+                    "kind of chat and how it went, with nothing that says who you are, so that we can "
+                    "count how many chats we have. If you start booking and stop, what you typed is "
+                    "deleted when your browser session ends, within two weeks at most.</p>"
+                    "<h2>Seeing or deleting what we hold</h2>"
+                    "<p>Email our bookings mailbox from the address you booked with. We will send you "
+                    "a copy of everything we hold about you, or delete it. If you have a chat coming "
+                    "up we will cancel it first and let you and your partner know.</p>"
+                    "<p>If you are unhappy with how we have handled your information, you can complain "
+                    "to the Information Commissioner's Office (ico.org.uk).</p>",
                 )
             ]
         ),

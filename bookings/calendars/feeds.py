@@ -45,10 +45,13 @@ def feed_bookings(partner_id: int, window: tuple[datetime, datetime]):
 
     Every chat in the window, whenever it was booked: a partner who turns the feed on sees all
     their upcoming chats at once (no silent gaps). Chats that also reached them as invites are
-    then in two calendars; the workspace tells them so once (docs/feeds.md, "Channels").
+    then in two calendars; the workspace tells them so once (docs/feeds.md, "Channels"). Erased and
+    purged chats are left out: what remains of them is anonymous (docs/privacy.md).
     """
     start, end = window
-    return Booking.objects.filter(partner_id=partner_id, start__lt=end, end__gt=start)
+    return Booking.objects.filter(
+        partner_id=partner_id, start__lt=end, end__gt=start, anonymised_at__isnull=True
+    )
 
 
 # --- Channels (docs/feeds.md) ---------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 partners: partners, offers, weekly free times, time off. booking: chats and their history.
 outbox: the emails a change must send. calendars: partners' feeds and own calendars.
-site_settings: the booking rules editors set. The journey's BookingPage is a model of this app
+site_settings: the booking rules editors set.
+privacy: retention periods. The journey's BookingPage is a model of this app
 too (app label ``bookings``) but lives with the journey, which imports this package, never the
 other way round (docs/architecture.md).
 """
@@ -16,6 +17,7 @@ from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
 from .outbox import EmailNotification, NotificationStatus, Recipient
 from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
+from .privacy import PrivacySettings
 from .site_settings import BookingSettings
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "Offer",
     "Partner",
     "PartnerFeed",
+    "PrivacySettings",
     "Recipient",
     "TimeOff",
     "hash_token",

@@ -17,6 +17,10 @@ class AccessAction(models.TextChoices):
     VIEWED_DETAILS = "viewed_details", "Viewed a booker's details"
     LISTED = "listed", "Listed bookings"
     EXPORTED = "exported", "Exported bookings"
+    # A privacy request about one person: the query holds a keyed hash of the address, never the
+    # address itself (bookings/privacy/audit.py).
+    SUBJECT_ACCESS = "subject_access", "Exported one person's data"
+    ERASED = "erased", "Erased one person's data"
 
 
 class AccessRecord(models.Model):
@@ -37,6 +41,7 @@ class AccessRecord(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["user", "at"], name="access_user_at")]
+        permissions = [("handle_privacy_requests", "Can export or erase one person's data")]
 
     def __str__(self):
         return f"{self.user_label or 'someone'}: {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"

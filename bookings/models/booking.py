@@ -74,6 +74,11 @@ class Booking(models.Model):
     # beyond what the feed already shows. `feed_vevent_key` names the version it was written for.
     feed_vevent = models.TextField(blank=True, editable=False)
     feed_vevent_key = models.CharField(max_length=64, blank=True, editable=False)
+    # Privacy (docs/privacy.md): when the personal fields were erased or purged (the row then keeps
+    # only its anonymous shape and leaves partners' feeds), and when an erasure was asked for but
+    # waits for the booking's last emails (the cancellation) to leave first.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erasure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 

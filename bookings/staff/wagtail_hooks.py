@@ -8,6 +8,7 @@ from bookings.staff import (
     account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
     outbox,  # noqa: F401  (registers the email outbox view)
+    privacy,  # noqa: F401  (registers the privacy requests screen)
 )
 from bookings.staff.access import ACCESS_RECORDS, BOOKINGS
 from bookings.staff.access_records import AccessRecordViewSet

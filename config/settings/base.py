@@ -273,6 +273,8 @@ TASK_STUCK_SECONDS = int(os.environ.get("TASK_STUCK_SECONDS", "900"))
 # A due email with no task waiting for it this long after its time gets a new task (lost task).
 EMAIL_LOST_TASK_GRACE_SECONDS = int(os.environ.get("EMAIL_LOST_TASK_GRACE_SECONDS", "120"))
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60"))
+# An erasure waits for the booking's cancellation emails to leave, at most this long (docs/privacy.md).
+PRIVACY_ERASURE_MAX_WAIT_HOURS = int(os.environ.get("PRIVACY_ERASURE_MAX_WAIT_HOURS", "72"))
 # One reminder this long before each confirmed chat (0 turns reminders off).
 REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
 

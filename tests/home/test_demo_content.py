@@ -2,6 +2,7 @@ from django.apps import apps
 from django.core.management import call_command
 from wagtail.models import Page, Revision, Site
 
+from bookings.journey.pages import BookingPage
 from home.models import ContentPage, HomePage, LadderRung, Testimonial
 
 
@@ -73,3 +74,12 @@ def test_demo_editor_can_edit_but_is_not_a_superuser(demo, client):
 def test_demo_content_is_searchable(demo, client):
     results = Page.objects.live().search("co-production")
     assert "For professionals" in [p.title for p in results]
+
+
+def test_the_privacy_page_is_linked_from_the_booking_form_and_the_footer(demo, client):
+    page = ContentPage.objects.get(slug="privacy-notice")
+    assert page.title == "How we use your information" and page.live
+    assert BookingPage.objects.get().privacy_notice_page_id == page.pk
+    home = client.get("/").content.decode()
+    assert f'href="{page.url}"' in home and "How we use your information" in home
+    assert "12 months after your chat" in client.get(page.url).content.decode()

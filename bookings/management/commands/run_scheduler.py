@@ -1,5 +1,7 @@
 """The scheduler: the sweeper that makes django-tasks-db safe to lose a worker (see
-bookings.outbox.delivery.sweep), and queueing reads of partners' own calendars every few minutes.
+bookings.outbox.delivery.sweep), queueing reads of partners' own calendars every few minutes,
+finishing erasures whose cancellation emails have left, and the daily retention purge
+(docs/privacy.md).
 
 Run it next to the worker (`make run` does); `--once` suits cron and tests. Output is counts only.
 """
@@ -8,7 +10,6 @@ import signal
 import time
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
@@ -16,11 +17,13 @@ from django.utils import timezone
 from bookings import accounts
 from bookings.calendars import sync as calendar_sync
 from bookings.outbox import account_delivery, delivery, tasks
+from bookings.privacy import erasure, purge
 
 # Calendar reads are queued at most this often; each calendar is read every 30 minutes.
 CALENDAR_EVERY_SECONDS = 300
-# Expired sessions hold half-finished booking answers (project notes among them): delete daily.
-SESSIONS_EVERY_SECONDS = 24 * 3600
+# The retention purge (which also deletes expired sessions, holding half-finished booking
+# answers) runs once a day.
+PURGE_EVERY_SECONDS = 24 * 3600
 # The staff digest is checked this often; it goes once per UK day from STAFF_DIGEST_HOUR, and the
 # database (one row per person per day) makes a second check, or a second scheduler, a no-op.
 DIGEST_EVERY_SECONDS = 300
@@ -43,7 +46,7 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
-        calendars_due_at = sessions_due_at = digest_due_at = 0.0
+        calendars_due_at = purge_due_at = digest_due_at = 0.0
         while self.running:
             if not once:  # a long-running loop recycles connections like a request would
                 close_old_connections()
@@ -52,9 +55,13 @@ class Command(BaseCommand):
                 calendars_due_at = time.monotonic() + CALENDAR_EVERY_SECONDS
                 if verbosity and (once or queued):
                     self.stdout.write(f"calendars: {queued} reads queued")
-            if time.monotonic() >= sessions_due_at:
-                call_command("clearsessions")
-                sessions_due_at = time.monotonic() + SESSIONS_EVERY_SECONDS
+            if time.monotonic() >= purge_due_at:
+                counts = purge.purge(now=timezone.now())
+                purge_due_at = time.monotonic() + PURGE_EVERY_SECONDS
+                if verbosity and (once or any(counts.values())):
+                    self.stdout.write("purge: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            elif (finished := erasure.finish_pending_erasures(now=timezone.now())) and verbosity:
+                self.stdout.write(f"erasure: {finished} bookings erased after their last emails")
             if time.monotonic() >= digest_due_at:
                 digests = accounts.queue_daily_digest(timezone.now())
                 digest_due_at = time.monotonic() + DIGEST_EVERY_SECONDS

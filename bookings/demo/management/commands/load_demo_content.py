@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 home, [resource_pages[slug] for slug in wanted], testimonials
             )
             demo.ensure_home_body(home, for_professionals)
-            demo.ensure_privacy_notice(home)
+            privacy = demo.ensure_privacy_notice(home)
             booking_page = bookings_demo.build(for_professionals)
             partner = bookings_demo.ensure_partners()[0]
             workspace_demo.ensure_demo_partner_login(partner)
@@ -51,6 +51,7 @@ class Command(BaseCommand):
                     ("Book a chat", booking_page),
                     ("Resources", resource_index),
                 ],
+                footer_only=[("How we use your information", privacy)],
             )
 
         # Saving only queues search indexing for the task worker; index the demo now so search
