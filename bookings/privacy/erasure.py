@@ -24,7 +24,7 @@ from django.db import transaction
 
 from bookings import services
 from bookings.errors import InvalidTransition
-from bookings.models import AccessAction, Booking, EmailNotification, NotificationStatus
+from bookings.models import AccessAction, Booking, EmailNotification, HandBack, NotificationStatus
 
 from . import records
 from .audit import record_request
@@ -78,6 +78,7 @@ def anonymise_booking(booking: Booking, *, now: datetime) -> None:
 
     Idempotent. Called inside the caller's transaction (erasure or the purge)."""
     records.access_records_naming(booking.booker_email, [booking.booker_name]).update(query="")
+    HandBack.objects.filter(booking=booking).update(note="")
     notifications = EmailNotification.objects.filter(booking=booking)
     notifications.filter(status__in=UNWANTED).update(
         status=N.OBSOLETE, last_error="personal data erased", updated_at=now

@@ -30,6 +30,8 @@ SECTION_TITLES = {
     "sessions": "Unfinished bookings in a browser session",
     "partner": "Thinking-partner profile",
     "partner_time_off": "Thinking-partner time off",
+    "partner_hand_backs": "Chats the thinking partner handed back",
+    "partner_caldav": "The thinking partner's connected calendar",
     "accounts": "Sign-in accounts",
 }
 ACCOUNT_FIELDS = ("username", "email", "first_name", "last_name", "date_joined", "last_login", "is_active")
@@ -86,6 +88,10 @@ def collect(address: str) -> Export:
         ],
         "partner": _rows(partners),
         "partner_time_off": _rows(records.time_off_for(list(partners.values_list("pk", flat=True)))),
+        "partner_hand_backs": _rows(records.hand_backs_for(partners.values_list("pk", flat=True))),
+        "partner_caldav": _rows(
+            records.caldav_for(partners.values_list("pk", flat=True)), exclude=("password_encrypted",)
+        ),
         "accounts": [
             {name: _plain(getattr(user, name)) for name in ACCOUNT_FIELDS}
             for user in records.accounts_for(address)

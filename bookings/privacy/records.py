@@ -13,7 +13,16 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q
 from django_tasks_db.models import DBTaskResult
 
-from bookings.models import AccessRecord, Booking, BookingEvent, EmailNotification, Partner, TimeOff
+from bookings.models import (
+    AccessRecord,
+    Booking,
+    BookingEvent,
+    CalDAVConnection,
+    EmailNotification,
+    HandBack,
+    Partner,
+    TimeOff,
+)
 from bookings.outbox.tasks import deliver_notification
 
 FINISHED_TASK_STATUSES = ("SUCCESSFUL", "FAILED")
@@ -85,6 +94,14 @@ def sessions_for(address: str) -> list[tuple[Session, dict]]:
 def partners_for(address: str):
     needle = normalise(address)
     return Partner.objects.filter(Q(email__iexact=needle) | Q(user__email__iexact=needle))
+
+
+def hand_backs_for(partner_ids):
+    return HandBack.objects.filter(partner_id__in=list(partner_ids)).order_by("at", "pk")
+
+
+def caldav_for(partner_ids):
+    return CalDAVConnection.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")
 
 
 def time_off_for(partner_ids):

@@ -46,7 +46,13 @@ def _blank(*names: str) -> tuple[PersonalField, ...]:
 BOOKING_FIELDS = (
     PersonalField("booker_name", Do.NEUTRAL, "Removed"),
     *_blank(
-        "booker_email", "organisation", "role", "project_description", "access_needs", "booker_time_zone"
+        "booker_email",
+        "organisation",
+        "role",
+        "project_description",
+        "access_needs",
+        "booker_time_zone",
+        "cancel_reason",
     ),
     PersonalField("idempotency_key", Do.NEUTRAL, None),
 )
@@ -124,6 +130,29 @@ HOLDERS: tuple[Holder, ...] = (
         erasure="not erased here: a partner who leaves is deactivated and their details edited by staff",
         purge="not purged: partners' details are kept while they work with us",
         note="Partners are covered by subject access (export) only.",
+        covers=frozenset({"export"}),
+    ),
+    Holder(
+        key="partner_hand_backs",
+        model="bookings.HandBack",
+        fields=(PersonalField("note", Do.BLANK),),
+        found_by="the partner found by email (their own words to staff)",
+        erasure="the note is blanked when the booking it belongs to is erased",
+        purge="the note is blanked when the booking it belongs to is purged",
+        note="The reason is a fixed key and is kept for the team's records.",
+    ),
+    Holder(
+        key="partner_caldav",
+        model="bookings.CalDAVConnection",
+        fields=(
+            PersonalField("username", Do.KEEP),
+            PersonalField("calendar_name", Do.KEEP),
+            PersonalField("error_message", Do.KEEP),
+        ),
+        found_by="the partner found by email",
+        erasure="not erased here: the partner disconnects it in their workspace, which deletes it",
+        purge="not purged while connected",
+        note="The app password is stored only encrypted and is never exported (docs/caldav.md).",
         covers=frozenset({"export"}),
     ),
     Holder(
