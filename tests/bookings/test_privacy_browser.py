@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from playwright.sync_api import expect
 
 from bookings.models import Booking
 
@@ -35,7 +36,7 @@ def test_the_screen_is_accessible_and_erases_without_javascript(
     assert_accessible("privacy requests")
     page.fill("input[name=email]", "nobody@example.org")
     page.click("button[name=export]")
-    assert page.get_by_text("We hold nothing for that address").is_visible()
+    expect(page.get_by_text("We hold nothing for that address")).to_be_visible()
     assert_accessible("nothing found")
 
     context = browser.new_context(java_script_enabled=False, locale="en-GB")
@@ -45,9 +46,9 @@ def test_the_screen_is_accessible_and_erases_without_javascript(
         plain.goto(f"{live_server.url}/admin/privacy-requests/")
         plain.fill("input[name=email]", "ada@example.org")
         plain.click("button[name=erase]")
-        assert plain.get_by_role("heading", name="Erase everything about ada@example.org?").is_visible()
+        expect(plain.get_by_role("heading", name="Erase everything about ada@example.org?")).to_be_visible()
         plain.click("button[name=confirm_erase]")
-        assert plain.get_by_text("Done.").is_visible()
+        expect(plain.get_by_text("Done.")).to_be_visible()
     finally:
         context.close()
     booking.refresh_from_db()
