@@ -5,16 +5,23 @@ back-off, for email about an account or to staff rather than about a booking ver
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django_tasks_db.models import DBTaskResult
 
 from bookings.models import AccountEmail, NotificationStatus
 from bookings.outbox import account_emails
-from bookings.outbox.delivery import WAITING, Failure, Schedule, SweepReport, classify, retry_delay
+from bookings.outbox.delivery import (
+    WAITING,
+    Failure,
+    Schedule,
+    SweepReport,
+    classify,
+    recover_outbox,
+    retry_delay,
+)
 
 logger = logging.getLogger(__name__)
 N = NotificationStatus
@@ -89,25 +96,5 @@ def _record_failure(row: AccountEmail, failure: Failure, now: datetime, schedule
 def sweep(*, now: datetime, schedule: Schedule, task_path: str) -> SweepReport:
     """Hand back account emails abandoned mid-send and re-queue due ones whose task was lost
     (the booking sweeper already resets stuck task rows of every kind)."""
-    sending_before = now - timedelta(seconds=settings.EMAIL_SENDING_STUCK_SECONDS)
-    with transaction.atomic():
-        reclaimed = AccountEmail.objects.filter(status=N.SENDING, claimed_at__lt=sending_before).update(
-            status=N.RETRYING, send_after=now, last_error="worker stopped while sending", updated_at=now
-        )
-    due_before = now - timedelta(seconds=settings.EMAIL_LOST_TASK_GRACE_SECONDS)
-    requeued = 0
-    with transaction.atomic():
-        waiting = set(
-            AccountEmail.objects.filter(status__in=WAITING, send_after__lt=due_before).values_list(
-                "pk", flat=True
-            )
-        )
-        if waiting:
-            live = DBTaskResult.objects.filter(task_path=task_path, status__in=("READY", "RUNNING"))
-            covered = {
-                row["args"][0] for row in live.values_list("args_kwargs", flat=True) if row.get("args")
-            }
-            for pk in sorted(waiting - covered):
-                schedule(pk, None)
-                requeued += 1
+    reclaimed, requeued = recover_outbox(AccountEmail, now=now, schedule=schedule, task_path=task_path)
     return SweepReport(tasks_reset=0, emails_reclaimed=reclaimed, tasks_requeued=requeued)

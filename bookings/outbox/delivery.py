@@ -217,18 +217,23 @@ def sweep(*, now: datetime, schedule: Schedule, task_path: str) -> SweepReport:
             .filter(started_at__lt=stuck_before)
             .update(status="READY", started_at=None)
         )
+    reclaimed, requeued = recover_outbox(EmailNotification, now=now, schedule=schedule, task_path=task_path)
+    return SweepReport(tasks_reset=tasks_reset, emails_reclaimed=reclaimed, tasks_requeued=requeued)
+
+
+def recover_outbox(model, *, now: datetime, schedule: Schedule, task_path: str) -> tuple[int, int]:
+    """Steps 2 and 3 of the sweep for any outbox model (booking or account emails): hand back rows
+    "sending" too long, and give waiting rows whose task was lost a new one. (reclaimed, requeued)"""
     sending_before = now - timedelta(seconds=settings.EMAIL_SENDING_STUCK_SECONDS)
     with transaction.atomic():
-        reclaimed = EmailNotification.objects.filter(status=N.SENDING, claimed_at__lt=sending_before).update(
+        reclaimed = model.objects.filter(status=N.SENDING, claimed_at__lt=sending_before).update(
             status=N.RETRYING, send_after=now, last_error="worker stopped while sending", updated_at=now
         )
     due_before = now - timedelta(seconds=settings.EMAIL_LOST_TASK_GRACE_SECONDS)
     requeued = 0
     with transaction.atomic():
         waiting = set(
-            EmailNotification.objects.filter(status__in=WAITING, send_after__lt=due_before).values_list(
-                "pk", flat=True
-            )
+            model.objects.filter(status__in=WAITING, send_after__lt=due_before).values_list("pk", flat=True)
         )
         if waiting:
             live = DBTaskResult.objects.filter(task_path=task_path, status__in=("READY", "RUNNING"))
@@ -237,4 +242,4 @@ def sweep(*, now: datetime, schedule: Schedule, task_path: str) -> SweepReport:
             for pk in sorted(waiting - covered):
                 schedule(pk, None)
                 requeued += 1
-    return SweepReport(tasks_reset=tasks_reset, emails_reclaimed=reclaimed, tasks_requeued=requeued)
+    return reclaimed, requeued
