@@ -15,6 +15,7 @@ from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, Book
 from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
+from .joining import is_meeting_link, validate_meeting_link
 from .outbox import EmailNotification, NotificationStatus, Recipient
 from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
 from .privacy import PrivacySettings
@@ -53,5 +54,7 @@ __all__ = [
     "Recipient",
     "TimeOff",
     "hash_token",
+    "is_meeting_link",
+    "validate_meeting_link",
     "validate_time_zone",
 ]
