@@ -14,6 +14,7 @@ from .account import AccountEmail, AccountEmailKind, HandBack, HandBackReason
 from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
 from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
+from .email_wording import EmailOpening, WordedKind
 from .entry import BookingEntryPage
 from .joining import is_meeting_link, validate_meeting_link
 from .outbox import EmailNotification, NotificationStatus, Recipient
@@ -44,6 +45,8 @@ __all__ = [
     "CalDAVPush",
     "CalDAVState",
     "EmailNotification",
+    "EmailOpening",
+    "WordedKind",
     "ExternalCalendar",
     "Format",
     "NotificationStatus",

@@ -38,8 +38,11 @@ from bookings.models import (
     Booking,
     BookingEntryPage,
     EmailNotification,
+    EmailOpening,
     Recipient,
+    WordedKind,
 )
+from bookings.models.email_wording import opening_html, opening_text, placeholder_problem
 from bookings.outbox.caldav import booking_in_partner_caldav
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
@@ -227,7 +230,26 @@ def context(notification: EmailNotification) -> dict:
         "in_feed": in_feed,
         "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
         "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
+        **(opening(booking, kind, reader_zone) if to_booker else {"opening_text": "", "opening_html": ""}),
     }
+
+
+def opening(booking: Booking, kind: str, reader_zone: str) -> dict:
+    """The editor's opening paragraph for a booker email of `kind`, filled in, as plain text and
+    HTML; empty (the template's own wording) if there is none or it no longer checks out."""
+    if kind not in WordedKind.values:
+        return {"opening_text": "", "opening_html": ""}
+    row = EmailOpening.objects.filter(kind=kind).only("text").first()
+    if row is None or not row.text.strip() or placeholder_problem(row.text):
+        return {"opening_text": "", "opening_html": ""}
+    zone = resolve_zone(reader_zone)[0]
+    values = {
+        # One line of plain text each; the HTML part escapes them (models/email_wording.py).
+        "first_name": ical.clean_text(booking.booker_name).split(" ")[0],
+        "offer": ical.clean_text(booking.offer.title),
+        "date": format_day(local(booking.start, zone).date()),
+    }
+    return {"opening_text": opening_text(row.text, values), "opening_html": opening_html(row.text, values)}
 
 
 def build_message(notification: EmailNotification, *, now: datetime) -> EmailMultiAlternatives:

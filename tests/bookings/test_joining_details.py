@@ -367,3 +367,51 @@ def test_the_manage_page_shows_the_link_as_a_link(offer, emailable, policy, clie
     page = client.get(reverse("bookings:manage", args=[make_token(booking)])).content.decode()
     escaped = LINK.replace("&", "&amp;")
     assert f'<a href="{escaped}" rel="noopener noreferrer">{escaped}</a>' in page
+
+
+def test_turning_joining_details_on_or_off_changes_the_feeds_etag(emailable, client):
+    token = partner_services.create_or_rotate_feed(emailable, now=NOW)
+    url = reverse("partner_feed", args=[token])
+    before = client.get(url)["ETag"]
+    partner_services.set_feed_joining_details(emailable, True)
+    shown = client.get(url, HTTP_IF_NONE_MATCH=before)
+    assert shown.status_code == 200 and shown["ETag"] != before
+
+
+def test_the_workspace_feed_setting_saves_the_choice(emailable, client):
+    client.force_login(emailable.user)
+    assert client.post(reverse("workspace:feed_joining_details"), {"shown": "on"}).status_code == 302
+    assert Partner.objects.get(pk=emailable.pk).feed_shows_joining_details is True
+    page = client.get(reverse("workspace:calendar")).content.decode()
+    assert "Your calendar link shows the video link or address of each chat." in page
+    client.post(reverse("workspace:feed_joining_details"), {})
+    assert Partner.objects.get(pk=emailable.pk).feed_shows_joining_details is False
+
+
+def test_staff_editing_a_partners_link_in_the_admin_updates_upcoming_video_chats(
+    offer, emailable, policy, admin_client
+):
+    later = datetime(2027, 3, 2, 10, tzinfo=LONDON)
+    booking = place(offer, emailable, policy, Format.VIDEO, start=later)
+    data = {
+        "display_name": emailable.display_name,
+        "bio": "",
+        "email": "",
+        "user": emailable.user_id,
+        "time_zone": "Europe/London",
+        "meeting_link": "https://zoom.example/j/555",
+        "active": "on",
+        "accepting_bookings": "on",
+        "max_chats_per_day": 3,
+        "max_chats_per_week": 8,
+        "rest_minutes": 15,
+    }
+    response = admin_client.post(reverse("partner:edit", args=[emailable.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    booking.refresh_from_db()
+    assert booking.sequence == 1
+    assert set(
+        EmailNotification.objects.filter(booking=booking, kind="details_updated").values_list(
+            "recipient", flat=True
+        )
+    ) == {"booker", "partner"}
