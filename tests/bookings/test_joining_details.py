@@ -26,6 +26,7 @@ from bookings.models import (
 )
 from bookings.outbox import tasks
 from bookings.outbox.delivery import WAITING
+from bookings.privacy import erasure, export, purge
 from bookings.services import BookerDetails
 from tests.support.ical_parsers import PARSERS
 from tests.support.outbox import body, calendar_bytes, calendar_parts, install_clock, with_email
@@ -415,3 +416,34 @@ def test_staff_editing_a_partners_link_in_the_admin_updates_upcoming_video_chats
             "recipient", flat=True
         )
     ) == {"booker", "partner"}
+
+
+# --- Privacy: export, erasure, purge ------------------------------------------------------------
+
+
+def test_the_phone_number_and_per_chat_link_are_exported_and_erased(emailable, policy, admin_user):
+    offer = OfferFactory(partners=[emailable], requires_acceptance=True, video_link_on_accept=True)
+    phone = place(offer, emailable, policy, Format.PHONE, phone=PHONE_E164)
+    video = place(offer, emailable, policy, Format.VIDEO, start=CHAT.replace(hour=14))
+    own = "https://meet.jit.si/for-sam-only"
+    partner_services.act_on_booking(emailable, video.public_id, "accept", now=NOW, meeting_link=own)
+    exported = export.collect(BOOKER).sections["bookings"]
+    assert {row["booker_phone"] for row in exported} == {PHONE_E164, ""}
+    assert own in {row["meeting_link"] for row in exported}
+    # Erasure after the chats: nothing left to tell anyone, so the rows are anonymised at once.
+    erasure.erase_person(BOOKER, user=admin_user, now=datetime(2026, 7, 1, tzinfo=UTC))
+    assert not any(find_everywhere(PHONE_E164, own).values())
+    assert Booking.objects.filter(pk__in=[phone.pk, video.pk], anonymised_at__isnull=False).count() == 2
+
+
+def test_the_retention_purge_blanks_the_phone_number_and_link(emailable, policy):
+    phone = place(offer_for(emailable), emailable, policy, Format.PHONE, phone=PHONE_E164)
+    Booking.objects.filter(pk=phone.pk).update(meeting_link="https://meet.example.org/old")
+    purge.purge(now=datetime(2028, 1, 1, tzinfo=UTC))
+    phone.refresh_from_db()
+    assert phone.anonymised_at is not None
+    assert (str(phone.booker_phone), phone.meeting_link) == ("", "")
+
+
+def offer_for(partner):
+    return OfferFactory(partners=[partner], offers_phone=True)
