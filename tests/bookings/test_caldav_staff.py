@@ -123,3 +123,17 @@ def test_the_booking_page_says_when_there_is_no_calendar_account(client):
     client.force_login(coordinator())
     page = client.get(reverse("booking:inspect", args=[booking.pk])).content.decode()
     assert "Nia Nocal has not connected a calendar account" in page
+
+
+def test_the_partner_listing_shows_each_calendar_account_state(
+    client, failed_push, django_assert_max_num_queries
+):
+    for n in range(10):
+        PartnerFactory(display_name=f"Nocal {n}")
+    client.force_login(coordinator())
+    with django_assert_max_num_queries(20):  # no query per partner
+        page = client.get(reverse("partner:index"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Calendar account" in html
+    assert "Not working (chats go by email)" in html and "None" in html
+    assert APP_PASSWORD not in html and USERNAME not in html
