@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0013_privacy_data_retention_and_requests'),
+        ('bookings', '0014_staff_see_caldav_pushes'),
     ]
 
     operations = [
