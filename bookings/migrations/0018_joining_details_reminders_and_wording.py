@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0014_staff_see_caldav_pushes'),
+        ('bookings', '0016_horizon_limit'),
     ]
 
     operations = [
