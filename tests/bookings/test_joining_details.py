@@ -3,12 +3,13 @@ phone number and the venue, as the real SMTP server receives the emails and as i
 and ical.js read the invites; the phone number in no calendar file, feed, task row or log."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bookings import partner_services, services, staff_services
@@ -94,6 +95,12 @@ def place(offer, partner, policy, fmt, *, start=CHAT, phone="", now=NOW):
 def deliver_due(clock):
     due = EmailNotification.objects.filter(status__in=WAITING, send_after__lte=clock()).order_by("pk")
     return [tasks.deliver_notification.call(pk) for pk in due.values_list("pk", flat=True)]
+
+
+def next_month() -> datetime:
+    """10:00 London a month after the real clock, for views that read it."""
+    day = timezone.now().astimezone(LONDON).date() + timedelta(days=30)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=LONDON)
 
 
 def events(ics: bytes, uid: str):
@@ -299,9 +306,8 @@ def test_staff_changing_the_venue_in_the_admin_sends_an_updated_invite(
 
 
 def test_the_admin_offer_edit_view_sends_the_updated_invite(offer, emailable, policy, admin_client):
-    # The admin reads the real clock, so this chat is placed well after it.
-    later = datetime(2027, 3, 2, 10, tzinfo=LONDON)
-    booking = place(offer, emailable, policy, Format.IN_PERSON, start=later)
+    # The admin reads the real clock, so this chat is a month from it.
+    booking = place(offer, emailable, policy, Format.IN_PERSON, start=next_month(), now=timezone.now())
     response = admin_client.post(
         reverse("offer:edit", args=[offer.pk]),
         {
@@ -364,7 +370,8 @@ def test_feeds_carry_joining_details_only_when_the_partner_opts_in(offer, emaila
 
 
 def test_the_manage_page_shows_the_link_as_a_link(offer, emailable, policy, client):
-    booking = place(offer, emailable, policy, Format.VIDEO)
+    # The manage page reads the real clock (an ended chat shows nothing): a chat a month from it.
+    booking = place(offer, emailable, policy, Format.VIDEO, start=next_month(), now=timezone.now())
     page = client.get(reverse("bookings:manage", args=[make_token(booking)])).content.decode()
     escaped = LINK.replace("&", "&amp;")
     assert f'<a href="{escaped}" rel="noopener noreferrer">{escaped}</a>' in page
@@ -392,8 +399,7 @@ def test_the_workspace_feed_setting_saves_the_choice(emailable, client):
 def test_staff_editing_a_partners_link_in_the_admin_updates_upcoming_video_chats(
     offer, emailable, policy, admin_client
 ):
-    later = datetime(2027, 3, 2, 10, tzinfo=LONDON)
-    booking = place(offer, emailable, policy, Format.VIDEO, start=later)
+    booking = place(offer, emailable, policy, Format.VIDEO, start=next_month(), now=timezone.now())
     data = {
         "display_name": emailable.display_name,
         "bio": "",
