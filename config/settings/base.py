@@ -283,6 +283,12 @@ REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
 # after that the page tells the booker to email BOOKINGS_MAILBOX instead.
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))
 
+# --- First run (manage.py bootstrap_site, docs/deploy.md) ------------------------------------
+# The first superuser; unset, bootstrap_site skips it. An existing user is never changed.
+BOOTSTRAP_SUPERUSER_USERNAME = os.environ.get("BOOTSTRAP_SUPERUSER_USERNAME", "").strip()
+BOOTSTRAP_SUPERUSER_EMAIL = os.environ.get("BOOTSTRAP_SUPERUSER_EMAIL", "").strip()
+BOOTSTRAP_SUPERUSER_PASSWORD = os.environ.get("BOOTSTRAP_SUPERUSER_PASSWORD", "")
+
 # --- Demo accounts (make run only; load_demo_content prints them) ---------------------------
 DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "coproduction-demo-2026")
 DEMO_PARTNER_PASSWORD = os.environ.get("DEMO_PARTNER_PASSWORD", "partner-demo-2026")
