@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.media import S3_BACKEND, media_origin, media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
@@ -186,10 +188,17 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+# Local disk, or an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (config/media.py,
+# docs/deploy.md "Shared media"): images, renditions and documents then live in the bucket.
+MEDIA_STORAGE = media_storage(os.environ)
+MEDIA_ORIGIN = media_origin(os.environ)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if MEDIA_STORAGE["BACKEND"] == S3_BACKEND:
+    # Wagtail checks a document's privacy, then redirects to a short-lived signed URL.
+    WAGTAILDOCS_SERVE_METHOD = "redirect"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail --------------------------------------------------------------------------------
@@ -208,7 +217,8 @@ X_FRAME_OPTIONS = "DENY"
 # Public pages load only our own scripts and styles; embeds are iframes from the video host.
 CONTENT_SECURITY_POLICY = os.environ.get(
     "CONTENT_SECURITY_POLICY",
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    f"default-src 'self'; img-src 'self' data:{' ' + MEDIA_ORIGIN if MEDIA_ORIGIN else ''}; "
+    "style-src 'self'; script-src 'self'; "
     "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
 )
