@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.media import S3_BACKEND, media_origin, media_storage
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "recurrence",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",  # the `rqworker` command, for TASKS_BACKEND=rq
     # django-recurrence's widget loads admin/js/jquery.init.js (docs/calendar.md), so admin stays.
     "django.contrib.admin",
     "django.contrib.auth",
@@ -145,11 +147,24 @@ else:
     }
 
 # --- Background tasks -----------------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
+# The database backend (django-tasks-db) by default: tasks in PostgreSQL/SQLite, run by
+# `db_worker`. TASKS_BACKEND=rq with REDIS_URL: tasks in Redis, run by `rqworker` (django-tasks-rq,
+# docs/operations.md "RQ"). A dotted backend path is accepted too.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
+RQ_QUEUES = {
+    # Read only when RQ is the backend; the same Redis as the cache, the queue a task names.
+    "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600},
 }
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (the Redis that holds the queue).")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": {"database": "django_tasks_db.DatabaseBackend"}.get(TASKS_BACKEND, TASKS_BACKEND),
+        }
+    }
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
