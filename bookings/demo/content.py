@@ -113,17 +113,13 @@ def privacy_page(site_root: Page) -> Page | None:
 
 @transaction.atomic
 def build(parent_page: Page) -> BookingPage:
-    """A published booking page under `parent_page` (unless the site has one), with offers,
-    partners and site settings."""
+    """A published booking page under `parent_page`, with offers, partners and site settings."""
     partners = ensure_partners()
     ensure_offers(partners)
     site = parent_page.get_site()
     if site is not None:
         BookingSettings.for_site(site)  # creates the defaults row if missing
-    # A site made by bootstrap_site already has its booking page: keep that one, not a second.
-    existing = (
-        BookingPage.objects.child_of(parent_page).filter(slug=SLUG).first() or BookingPage.objects.first()
-    )
+    existing = BookingPage.objects.child_of(parent_page).filter(slug=SLUG).first()
     if existing is not None:
         return existing
     page = BookingPage(

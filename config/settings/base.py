@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "recurrence",
     "django_tasks",
     "django_tasks_db",
-    "django_rq",  # the `rqworker` command, for TASKS_BACKEND=rq
     # django-recurrence's widget loads admin/js/jquery.init.js (docs/calendar.md), so admin stays.
     "django.contrib.admin",
     "django.contrib.auth",
@@ -159,6 +158,7 @@ if TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (the Redis that holds the queue).")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS.append("django_rq")  # the `rqworker` and `rqstats` commands
 else:
     TASKS = {
         "default": {
