@@ -1,7 +1,8 @@
 """The two groups the booking service needs: "Thinking partners" (a label with no permissions,
-migration 0006) and "Staff" (the coordinators' rights, migrations 0009 and 0010). Migrations keep
-their own frozen copies; this is the live list `bootstrap_site` uses to put them back on a
-database that lost them (a flush) or to complete them (docs/deploy.md, first run)."""
+migration 0006) and "Staff" (the coordinators' rights, migrations 0009, 0010, 0013 and 0014).
+Migrations keep their own frozen copies; this is the live list `bootstrap_site` uses to put them
+back on a database that lost them (a flush) or to complete them (docs/deploy.md, first run).
+tests/test_first_run.py checks that it matches what the migrations grant."""
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -31,6 +32,9 @@ STAFF_PERMISSIONS = {
         "change_bookingsettings",
         "view_accountemail",
         "view_handback",
+        "handle_privacy_requests",
+        "change_privacysettings",
+        "view_caldavpush",
     ],
 }
 

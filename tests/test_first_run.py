@@ -115,6 +115,19 @@ def test_running_it_twice_changes_nothing(production_site):
     assert "first-admin already exists" in output
 
 
+def test_the_live_staff_list_is_what_the_migrations_grant(db):
+    # A migration that gives Staff a new right must add it to bookings/groups.py too.
+    # (Wagtail's own migrations add their rights, such as choose_document, to every group.)
+    granted = (
+        Group.objects.get(name="Staff")
+        .permissions.filter(content_type__app_label__in=STAFF_PERMISSIONS)
+        .values_list("content_type__app_label", "codename")
+    )
+    assert set(granted) == {
+        (app, codename) for app, codenames in STAFF_PERMISSIONS.items() for codename in codenames
+    }
+
+
 def test_groups_lost_by_a_flush_come_back(production_site):
     Group.objects.filter(name__in=["Staff", "Thinking partners"]).delete()
     bootstrap(verbosity=0)
