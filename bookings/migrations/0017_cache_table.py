@@ -27,6 +27,6 @@ def drop_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0014_staff_see_caldav_pushes")]
+    dependencies = [("bookings", "0016_horizon_limit")]
 
     operations = [migrations.RunPython(create_cache_table, drop_cache_table, elidable=False)]
