@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0016_horizon_limit'),
+        ('bookings', '0017_cache_table'),
     ]
 
     operations = [
