@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "recurrence",
     "django_tasks",
     "django_tasks_db",
+    "phonenumber_field",
     # django-recurrence's widget loads admin/js/jquery.init.js (docs/calendar.md), so admin stays.
     "django.contrib.admin",
     "django.contrib.auth",
@@ -325,8 +326,10 @@ EMAIL_LOST_TASK_GRACE_SECONDS = int(os.environ.get("EMAIL_LOST_TASK_GRACE_SECOND
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60"))
 # An erasure waits for the booking's cancellation emails to leave, at most this long (docs/privacy.md).
 PRIVACY_ERASURE_MAX_WAIT_HOURS = int(os.environ.get("PRIVACY_ERASURE_MAX_WAIT_HOURS", "72"))
-# One reminder this long before each confirmed chat (0 turns reminders off).
-REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
+# Reminders are set by editors in Wagtail (Settings → Booking settings), not here (docs/operations.md).
+# Phone numbers a booker types without a country code are read as UK numbers (docs/bookings.md).
+PHONENUMBER_DEFAULT_REGION = "GB"
+PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Booker manage links (bookings/journey/manage_views.py) ------------------------------------------------
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
