@@ -305,6 +305,7 @@ AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # counts expire with the 
 AXES_CLIENT_IP_CALLABLE = "bookings.clients.client_key"
 AXES_LOCKOUT_TEMPLATE = "sign_in/locked_out.html"
 AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # not every sign-in, only failures and lockouts
 # Failures for one username from anywhere: past this many in the window, each try waits first.
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "30"))
 LOGIN_SPREAD_DELAY_SECONDS = float(os.environ.get("LOGIN_SPREAD_DELAY_SECONDS", "2"))

@@ -5,9 +5,8 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp import user_has_device
 
-from config.sign_in.rules import needs_second_step
+from config.sign_in.rules import has_app, needs_second_step
 
 
 class SecondFactorMiddleware:
@@ -17,6 +16,6 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and needs_second_step(user, request.path):
-            step = "second_factor:verify" if user_has_device(user) else "second_factor:enrol"
+            step = "second_factor:verify" if has_app(user) else "second_factor:enrol"
             return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -6,7 +6,10 @@ for them too. It guards the Wagtail admin, the Django admin and the partner work
 """
 
 from django.conf import settings
-from django_otp import user_has_device
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 WORKSPACE_PREFIX = "/partners/"
@@ -15,15 +18,38 @@ OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/password_reset/", "/dja
               "/django-admin/logout/", "/partners/feed/")  # fmt: skip
 
 
+def _state(user) -> dict:
+    """Whether the person must have a second factor, and whether they have an app: one query,
+    remembered on the request's user object."""
+    if not hasattr(user, "_second_factor_state"):
+        admin = Q(codename="access_admin", content_type__app_label="wagtailadmin")
+        required = (
+            get_user_model()
+            .objects.filter(pk=OuterRef("pk"))
+            .filter(
+                Q(groups__name=settings.STAFF_GROUP)
+                | Q(groups__permissions__in=Permission.objects.filter(admin))
+                | Q(user_permissions__in=Permission.objects.filter(admin))
+            )
+        )
+        app = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        user._second_factor_state = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .values(required=Exists(required), has_app=Exists(app))
+            .first()
+        ) or {"required": False, "has_app": False}
+    return user._second_factor_state
+
+
 def must_have_second_factor(user) -> bool:
     if not user.is_authenticated:
         return False
-    return (
-        user.is_superuser
-        or user.is_staff
-        or user.groups.filter(name=settings.STAFF_GROUP).exists()
-        or user.has_perm("wagtailadmin.access_admin")
-    )
+    return user.is_superuser or user.is_staff or _state(user)["required"]
+
+
+def has_app(user) -> bool:
+    return user.is_authenticated and _state(user)["has_app"]
 
 
 def guarded(path: str) -> bool:
@@ -36,4 +62,4 @@ def needs_second_step(user, path: str) -> bool:
     """True when this signed-in person must pass the second factor before `path`."""
     if not user.is_authenticated or not guarded(path) or user.is_verified():
         return False
-    return must_have_second_factor(user) or user_has_device(user)
+    return must_have_second_factor(user) or has_app(user)

@@ -49,3 +49,10 @@ def pass_second_factor(page, user):
     expect(page).to_have_url(re.compile(r"/accounts/second-factor/check/"))
     page.get_by_label("Code").fill(code_for(enrol(user)))
     page.get_by_role("button", name="Continue").click()
+
+
+def password_sign_in(client, username: str, password: str) -> bool:
+    """Sign the test client in through the sign-in form, as a person does. (Client.login() sends
+    no request, which django-axes needs to count failures per address.)"""
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    return response.status_code == 302
