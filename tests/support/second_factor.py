@@ -8,6 +8,7 @@ Codes are computed the way an authenticator app does, with django_otp.oath.totp.
 
 import re
 
+from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -45,8 +46,15 @@ def sign_in_verified(client, user):
 
 
 def pass_second_factor(page, user):
-    """In a browser that has just sent the password: answer the code page with the app's code."""
-    expect(page).to_have_url(re.compile(r"/accounts/second-factor/check/"))
+    """In a browser that has just sent a staff member's password: they land on the set-up page
+    (no app yet) or the code page; give them an app if needed and type its current code."""
+    if isinstance(user, str):
+        user = get_user_model().objects.get_by_natural_key(user)
+    expect(page).to_have_url(re.compile(r"/accounts/second-factor/(set-up|check)/"))
+    if "/set-up/" in page.url:
+        enrol(user)
+        page.reload()  # with an app, the set-up page hands over to the code page
+        expect(page).to_have_url(re.compile(r"/accounts/second-factor/check/"))
     page.get_by_label("Code").fill(code_for(enrol(user)))
     page.get_by_role("button", name="Continue").click()
 
