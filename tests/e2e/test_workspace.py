@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from bookings.models import AvailabilityRule, BookingStatus, Partner, PartnerFeed
 from tests.bookings.factories import AvailabilityRuleFactory, BookingFactory, PartnerFactory, weekly
+from tests.support.second_factor import pass_second_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -139,5 +140,6 @@ def test_refusal_page_for_someone_who_is_not_a_partner(
     page.get_by_label("Username").fill("eddie")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, "eddie")  # staff need it before the workspace too (docs/security.md)
     expect(page.get_by_role("heading", level=1)).to_have_text("This area is for thinking partners")
     assert_accessible("not a partner")
