@@ -7,6 +7,7 @@ changes nothing and never overwrites an editor's changes.
 
 import datetime
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -179,13 +180,23 @@ def ensure_home_page() -> HomePage:
         )
         root.add_child(instance=home)
         home.save_revision().publish()
+    hostname, port = site_address(settings.SITE_URL)
     if site is None:
-        site = Site(hostname="localhost", port=80, is_default_site=True)
-    if site.root_page_id != home.pk or not site.site_name:
+        site = Site(hostname=hostname, port=port, is_default_site=True)
+    if site.root_page_id != home.pk or not site.site_name or (site.hostname, site.port) != (hostname, port):
+        # The Site's address is what Wagtail builds full URLs from (the sitemap, "book another
+        # chat" links), so it follows SITE_URL rather than staying at localhost:80.
         site.root_page = home
         site.site_name = site.site_name or settings.WAGTAIL_SITE_NAME
+        site.hostname, site.port = hostname, port
         site.save()
     return home
+
+
+def site_address(site_url: str) -> tuple[str, int]:
+    """(hostname, port) for a Wagtail Site serving SITE_URL: https://example.org -> (example.org, 443)."""
+    parts = urlsplit(site_url)
+    return parts.hostname or "localhost", parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def ensure_parable_embed():

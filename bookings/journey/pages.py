@@ -26,7 +26,7 @@ from bookings.clients import client_key
 from bookings.errors import BookingError, SlotUnavailable
 from bookings.journey import bot_guard
 from bookings.journey.choice import ANY, Choice, choice_from_draft, parse_choice, query
-from bookings.journey.forms import DetailsForm, booker_details, initial_from_answers
+from bookings.journey.forms import DetailsForm, booker_details, initial_from_answers, initial_from_post
 from bookings.models import Booking, BookingEntryPage, BookingSettings, BookingStatus, Format, Offer
 from bookings.slots import fortnight, nearest_free, policy_from_settings
 from bookings.zones import (
@@ -244,12 +244,20 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
         rungs = ladder_rungs()
         now = timezone.now()
         stamp = bot_guard.issue_stamp(now)
+        too_fast = False
         if request.method == "POST":
             verdict = bot_guard.check_submission(request.POST, now=now)
             # Someone changing an answer they already gave may well be quicker than a stranger.
             returning = verdict.reason == "too-fast" and bool(draft.get("answers"))
-            if not verdict.ok and not returning:
+            too_fast = verdict.reason == "too-fast" and not returning
+            if not verdict.ok and not returning and not too_fast:
                 return self.step(request, "rejected.html", status=400)
+        if too_fast:
+            # Autofill can send the form faster than the minimum fill time. Nothing is thrown
+            # away: the answers come back with a fresh stamp and a calm note, and the next
+            # Continue at a person's pace goes through (docs/reliability.md, promise 12).
+            form = DetailsForm(initial=initial_from_post(request.POST), offer=choice.offer, rungs=rungs)
+        elif request.method == "POST":
             stamp = request.POST.get("form_stamp", stamp)
             form = DetailsForm(request.POST, offer=choice.offer, rungs=rungs)
             if form.is_valid():
@@ -273,6 +281,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             choice=choice,
             form=form,
             errors=form.error_list() if form.is_bound else [],
+            too_fast=too_fast,
             rungs=rungs,
             stamp=stamp,
             honeypot=bot_guard.HONEYPOT_FIELD,

@@ -114,10 +114,15 @@ def manage_url(booking: Booking) -> str:
 
 
 def booking_page_url() -> str:
-    """Where to choose another time: the live booking page, else the home page."""
+    """Where to choose another time: the live booking page, else the home page.
+
+    Built on SITE_URL, like the manage link, rather than on the Wagtail Site's hostname and port,
+    so a Site left at Wagtail's default (localhost:80) cannot put http://localhost/ into an email.
+    """
     page = Page.objects.live().public().type(BookingEntryPage).order_by("path").first()
-    url = page.get_full_url() if page is not None else None
-    return url or settings.SITE_URL.rstrip("/") + "/"
+    parts = page.get_url_parts() if page is not None else None
+    path = parts[2] if parts else "/"
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def chat_times(booking: Booking, reader_zone: str = "") -> Times:
@@ -144,9 +149,19 @@ def _same_clock(booking: Booking, zone: str) -> bool:
     return all(t.astimezone(london).utcoffset() == t.astimezone(other).utcoffset() for t in moments)
 
 
-def event_data(booking: Booking, partner=None) -> ical.EventData:
+_CALENDAR_NOTES = {
+    "": "To change or cancel, use the links in the email that came with this invite.",
+    "cancelled": "This chat has been cancelled.",
+    "reassigned_away": "This chat has moved to another partner, so it is no longer in your calendar.",
+}
+
+
+def event_data(booking: Booking, partner=None, *, kind: str = "") -> ical.EventData:
     """The booking as a calendar sees it: neutral text, no notes, no manage link. `partner` is the
-    attendee partner (a former partner's CANCEL names them, not the new one)."""
+    attendee partner (a former partner's CANCEL names them, not the new one). The summary is the
+    offer's own title (which already names the chat). A CANCEL's description (`kind` cancelled
+    or reassigned_away) says why the chat left the calendar rather than pointing at links that no
+    longer work."""
     partner = partner or booking.partner
     attendees = [ical.Person(email=booking.booker_email, name=booking.booker_name, rsvp=True)]
     if address := partner_email(booking, partner):
@@ -157,8 +172,8 @@ def event_data(booking: Booking, partner=None) -> ical.EventData:
         sequence=booking.sequence,
         start=booking.start,
         end=booking.end,
-        summary=f"Thinking-partner chat: {booking.offer.title}",
-        description=f"{how}.\nTo change or cancel, use the links in the email that came with this invite.",
+        summary=booking.offer.title,
+        description=f"{how}.\n" + _CALENDAR_NOTES.get(kind, _CALENDAR_NOTES[""]),
         location=how,
         status="CONFIRMED",
         organizer=ical.Person(email=settings.BOOKINGS_MAILBOX, name=settings.WAGTAIL_SITE_NAME),
@@ -206,6 +221,7 @@ def context(notification: EmailNotification) -> dict:
         # Typed by staff for the booker (docs/staff.md); never sent to the partner.
         "cancel_reason": booking.cancel_reason if to_booker and kind == "cancelled" else "",
         "offer_title": ical.clean_text(booking.offer.title),
+        "reference": booking.public_reference,
         "format": booking.get_format_display(),
         "times": chat_times(booking, reader_zone),
         "has_invite": kind in INVITE_METHOD and not in_feed,
@@ -238,7 +254,9 @@ def build_message(notification: EmailNotification, *, now: datetime) -> EmailMul
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
     if (method := INVITE_METHOD.get(notification.kind)) and ctx["has_invite"]:
         calendar = ical.invite(
-            event_data(notification.booking, addressed_partner(notification)), method=method, dtstamp=now
+            event_data(notification.booking, addressed_partner(notification), kind=notification.kind),
+            method=method,
+            dtstamp=now,
         )
         # Django adds "charset=utf-8" to every text part itself; naming it here would repeat it.
         message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}")
