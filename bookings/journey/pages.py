@@ -30,6 +30,7 @@ from bookings.journey.forms import DetailsForm, booker_details, initial_from_ans
 from bookings.models import Booking, BookingEntryPage, BookingSettings, BookingStatus, Format, Offer
 from bookings.slots import fortnight, nearest_free, policy_from_settings
 from bookings.zones import (
+    ZONE_AREAS,
     format_moment,
     iso_utc,
     parse_iso_utc,
@@ -183,6 +184,8 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
     @path("time/", name="time")
     def choose_time(self, request):
         choice = parse_choice(request.GET)  # the request, read once into a typed choice
+        # The short list of zones by default; every zone only when asked for (docs/performance.md).
+        all_zones = request.GET.get("zones") == "all"
         listing = fortnight(
             choice.offer,
             choice.partner,
@@ -216,7 +219,10 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             selected=selected,
             times=times,
             zone_hidden={k: v for k, v in {**base, "from": first}.items() if k != "tz"},
-            zones=zone_choices(),
+            zones=zone_choices(choice.zone, full=all_zones),
+            zone_areas=" ".join(ZONE_AREAS),
+            all_zones_url=not all_zones
+            and self.step_url(request, "time", **base, **{"from": first, "zones": "all"}) + "#id_tz",
             zone_label=zone_label(choice.zone),
             earlier_url=listing.earlier
             and self.step_url(request, "time", **base, **{"from": listing.earlier.isoformat()}),

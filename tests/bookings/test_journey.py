@@ -521,7 +521,7 @@ def test_confirmation_page_says_once_what_was_emailed_and_the_reference_is_in_th
     assert "We will email you" not in html
     if needs_acceptance:
         assert "Request sent" in html and "Nothing is booked yet" in html
-        assert 'class="panel panel--pending"' in html  # not the green "done" panel
+        assert 'class="panel panel--neutral"' in html  # not the green "done" panel
     else:
         assert "Booking confirmed" in html and 'class="panel"' in html
     kind = "request_sent" if needs_acceptance else "confirmed"
@@ -529,3 +529,22 @@ def test_confirmation_page_says_once_what_was_emailed_and_the_reference_is_in_th
     message = build_message(notification, now=timezone.now())
     assert f"Reference: {reference}" in message.body
     assert reference in message.alternatives[0][0]
+
+
+def test_time_step_offers_likely_zones_first_and_every_zone_one_step_away(
+    client, booking_page, offer, partner
+):
+    short = client.get(step(booking_page, "time", offer=offer.pk, partner=partner.pk, tz="Asia/Tokyo"))
+    html = body(short)
+    options = re.findall(r'<option value="([^"]+)"', html)
+    assert options[0] == "Europe/London" and "Asia/Tokyo" in options  # UK, the zone in use
+    assert len(options) <= 12
+    assert len(short.content) < 25_000, f"{len(short.content)} bytes"  # was 48 KB, 47 KB of it zones
+    (more,) = links(html, "zones=all")
+    assert more.endswith("#id_tz") and "tz=Asia%2FTokyo" in more
+
+    full = client.get(more.split("#")[0])
+    every = re.findall(r'<option value="([^"]+)"', body(full))
+    assert len(every) > 400 and "Pacific/Kiritimati" in every
+    assert '<option value="Asia/Tokyo" selected>' in body(full)
+    assert not links(body(full), "zones=all")

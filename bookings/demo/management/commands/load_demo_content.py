@@ -39,6 +39,7 @@ class Command(BaseCommand):
             demo.ensure_home_body(home, for_professionals)
             privacy = demo.ensure_privacy_notice(home)
             booking_page = bookings_demo.build(for_professionals)
+            demo.ensure_booking_link(for_professionals, booking_page)
             partner = bookings_demo.ensure_partners()[0]
             workspace_demo.ensure_demo_partner_login(partner)
             coordinator = workspace_demo.ensure_demo_staff_login()
