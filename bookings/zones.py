@@ -6,7 +6,7 @@ reader in a zone ("Tuesday 2 June 2026 at 9:15am") and reads slot starts back fr
 """
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -86,7 +86,11 @@ def local(dt: datetime, zone: str) -> datetime:
 
 def format_time(dt: datetime, zone: str) -> str:
     """'9am', '2:15pm' in the zone: the style GOV.UK recommends."""
-    value = local(dt, zone)
+    return format_clock(local(dt, zone).time())
+
+
+def format_clock(value: time) -> str:
+    """A wall-clock time as '9am', '2:15pm', '12pm' (midday), '12am' (midnight)."""
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
