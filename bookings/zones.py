@@ -86,11 +86,12 @@ def local(dt: datetime, zone: str) -> datetime:
 
 def format_time(dt: datetime, zone: str) -> str:
     """'9am', '2:15pm' in the zone: the style GOV.UK recommends."""
-    return format_clock(local(dt, zone).time())
+    return format_clock(local(dt, zone))
 
 
-def format_clock(value: time) -> str:
-    """A wall-clock time as '9am', '2:15pm', '12pm' (midday), '12am' (midnight)."""
+def format_clock(value: time | datetime) -> str:
+    """A wall-clock time (or a datetime's, as it stands) as '9am', '2:15pm', '12pm' (midday),
+    '12am' (midnight)."""
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
