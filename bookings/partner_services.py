@@ -51,6 +51,7 @@ from bookings.services import (
     upcoming_video_chats_on_standing_link,
 )
 from bookings.task_queue import enqueue_on_commit
+from bookings.zones import format_clock
 
 # --- Chats, free times, time off, limits ---
 
@@ -212,8 +213,9 @@ def save_weekly_range(
         for other in existing:
             shared = weekly_ranges.weekdays_of(other.recurrence).intersection(days)
             if shared and weekly_ranges.overlaps(start_time, end_time, other.start_time, other.end_time):
+                times = f"{format_clock(other.start_time)} to {format_clock(other.end_time)}"
                 raise errors.InvalidInput(
-                    f"This overlaps your {other.start_time:%H:%M} to {other.end_time:%H:%M} range on "
+                    f"This overlaps your {times} range on "
                     f"{weekly_ranges.day_list(shared)}. Change that range instead, or pick other times."
                 )
         if target is not None:

@@ -111,7 +111,8 @@ def invite(event: EventData, *, method: str, dtstamp: datetime, prodid: str = DE
     """Build one iTIP object for email: ``METHOD:REQUEST`` or ``METHOD:CANCEL``.
 
     Invariant: exactly one VEVENT, with the ORGANIZER and every ATTENDEE; CANCEL always writes
-    ``STATUS:CANCELLED`` with the same UID and ORGANIZER (the caller raises SEQUENCE).
+    ``STATUS:CANCELLED`` with the same UID and ORGANIZER (the caller raises SEQUENCE) and asks
+    nobody to reply: there is nothing left to accept or decline, so no ``RSVP=TRUE``.
     """
     method = method.upper()
     if method not in METHODS:
@@ -125,7 +126,8 @@ def invite(event: EventData, *, method: str, dtstamp: datetime, prodid: str = DE
     status = "CANCELLED" if method == "CANCEL" else event.status
     cal = _calendar(prodid)
     cal.add("method", method)
-    cal.add_component(_vevent(event, dtstamp=dtstamp, status=status, with_people=True))
+    vevent = _vevent(event, dtstamp=dtstamp, status=status, with_people=True, ask_replies=method == "REQUEST")
+    cal.add_component(vevent)
     return cal.to_ical()
 
 
@@ -211,7 +213,9 @@ def _calendar(prodid: str) -> Calendar:
     return cal
 
 
-def _vevent(event: EventData, *, dtstamp: datetime, status: str, with_people: bool) -> Event:
+def _vevent(
+    event: EventData, *, dtstamp: datetime, status: str, with_people: bool, ask_replies: bool = True
+) -> Event:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
     if isinstance(event.sequence, bool) or not isinstance(event.sequence, int) or event.sequence < 0:
@@ -244,7 +248,7 @@ def _vevent(event: EventData, *, dtstamp: datetime, status: str, with_people: bo
         if event.organizer is not None:
             vevent.add("organizer", _address(event.organizer, organizer=True))
         for person in event.attendees:
-            vevent.add("attendee", _address(person, organizer=False))
+            vevent.add("attendee", _address(person, organizer=False, ask_reply=ask_replies))
     return vevent
 
 
@@ -268,7 +272,7 @@ def uri_value(url: str) -> str:
     return url.replace(",", "%2C").replace(";", "%3B")
 
 
-def _address(person: Person, *, organizer: bool) -> vCalAddress:
+def _address(person: Person, *, organizer: bool, ask_reply: bool = True) -> vCalAddress:
     """ORGANIZER / ATTENDEE as ``mailto:``; a CN that icalendar quotes and RFC 6868-encodes."""
     if not is_plain_email(person.email):
         raise ValueError(f"not a plain email address: {person.email!r}")
@@ -283,7 +287,7 @@ def _address(person: Person, *, organizer: bool) -> vCalAddress:
         if person.partstat not in PARTSTATS:
             raise ValueError(f"partstat must be one of {sorted(PARTSTATS)}, not {person.partstat!r}")
         params["ROLE"], params["PARTSTAT"] = person.role, person.partstat
-        if person.rsvp:
+        if person.rsvp and ask_reply:
             params["RSVP"] = "TRUE"
     value = vCalAddress(f"mailto:{person.email}")
     value.params = params

@@ -62,8 +62,8 @@ INTRO = (
     "time, then tell us a little about your project.</p>"
 )
 NEXT = (
-    "<p>We will email you a calendar invitation with the joining details. The email also has a "
-    "link to move or cancel the chat if your plans change.</p>"
+    "<p>The calendar invitation has the joining details. If your plans change, use the link in "
+    "the email to move or cancel the chat.</p>"
     "<p>Your partner will read what you told us about your project before you meet.</p>"
 )
 

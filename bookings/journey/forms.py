@@ -173,6 +173,11 @@ def initial_from_answers(answers: dict) -> dict:
     return {name: answers.get(name) for name in ANSWER_FIELDS if answers.get(name) not in (None, "")}
 
 
+def initial_from_post(data) -> dict:
+    """What the booker typed, as initial values for showing the form again unjudged."""
+    return {name: data.get(name) for name in ANSWER_FIELDS if data.get(name) not in (None, "")}
+
+
 def booker_details(answers: dict, time_zone: str) -> BookerDetails:
     return BookerDetails(
         name=answers["name"],

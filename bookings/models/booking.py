@@ -114,6 +114,12 @@ class Booking(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def public_reference(self) -> str:
+        """The reference the booker is shown, on the confirmation page and in every email: the
+        public id's first eight characters (staff search by it, docs/staff.md)."""
+        return str(self.public_id)[:8].upper()
+
+    @property
     def is_blocking(self) -> bool:
         return self.status in BLOCKING_STATUSES
 

@@ -124,10 +124,15 @@ def manage_url(booking: Booking) -> str:
 
 
 def booking_page_url() -> str:
-    """Where to choose another time: the live booking page, else the home page."""
+    """Where to choose another time: the live booking page, else the home page.
+
+    Built on SITE_URL, like the manage link, rather than on the Wagtail Site's hostname and port,
+    so a Site left at Wagtail's default (localhost:80) cannot put http://localhost/ into an email.
+    """
     page = Page.objects.live().public().type(BookingEntryPage).order_by("path").first()
-    url = page.get_full_url() if page is not None else None
-    return url or settings.SITE_URL.rstrip("/") + "/"
+    parts = page.get_url_parts() if page is not None else None
+    path = parts[2] if parts else "/"
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def chat_times(booking: Booking, reader_zone: str = "") -> Times:
@@ -154,9 +159,19 @@ def _same_clock(booking: Booking, zone: str) -> bool:
     return all(t.astimezone(london).utcoffset() == t.astimezone(other).utcoffset() for t in moments)
 
 
-def event_data(booking: Booking, partner=None) -> ical.EventData:
+_CALENDAR_NOTES = {
+    "": "To change or cancel, use the links in the email that came with this invite.",
+    "cancelled": "This chat has been cancelled.",
+    "reassigned_away": "This chat has moved to another partner, so it is no longer in your calendar.",
+}
+
+
+def event_data(booking: Booking, partner=None, *, kind: str = "") -> ical.EventData:
     """The booking as a calendar sees it: neutral text, no notes, no manage link. `partner` is the
-    attendee partner (a former partner's CANCEL names them, not the new one)."""
+    attendee partner (a former partner's CANCEL names them, not the new one). The summary is the
+    offer's own title (which already names the chat). A CANCEL's description (`kind` cancelled
+    or reassigned_away) says why the chat left the calendar rather than pointing at links that no
+    longer work."""
     partner = partner or booking.partner
     attendees = [ical.Person(email=booking.booker_email, name=booking.booker_name, rsvp=True)]
     if address := partner_email(booking, partner):
@@ -168,9 +183,13 @@ def event_data(booking: Booking, partner=None) -> ical.EventData:
         sequence=booking.sequence,
         start=booking.start,
         end=booking.end,
-        summary=f"Thinking-partner chat: {booking.offer.title}",
-        description=f"{joining.description()}\n"
-        "To change or cancel, use the links in the email that came with this invite.",
+        summary=booking.offer.title,
+        # A CANCEL carries no joining details and no pointer at links that no longer work.
+        description=(
+            f"{joining.format_label}." if kind and kind in _CALENDAR_NOTES else joining.description()
+        )
+        + "\n"
+        + _CALENDAR_NOTES.get(kind, _CALENDAR_NOTES[""]),
         location=joining.location(),
         conference=joining.link,
         conference_label=VIDEO_LABEL if joining.link else "",
@@ -220,6 +239,7 @@ def context(notification: EmailNotification) -> dict:
         # Typed by staff for the booker (docs/staff.md); never sent to the partner.
         "cancel_reason": booking.cancel_reason if to_booker and kind == "cancelled" else "",
         "offer_title": ical.clean_text(booking.offer.title),
+        "reference": booking.public_reference,
         "format": booking.get_format_display(),
         "joining": joining_details(booking),
         # The booker's number goes to the partner only, in the body (never a header or the invite),
@@ -275,7 +295,9 @@ def build_message(notification: EmailNotification, *, now: datetime) -> EmailMul
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
     if (method := INVITE_METHOD.get(notification.kind)) and ctx["has_invite"]:
         calendar = ical.invite(
-            event_data(notification.booking, addressed_partner(notification)), method=method, dtstamp=now
+            event_data(notification.booking, addressed_partner(notification), kind=notification.kind),
+            method=method,
+            dtstamp=now,
         )
         # Django adds "charset=utf-8" to every text part itself; naming it here would repeat it.
         message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}")

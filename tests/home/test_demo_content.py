@@ -85,3 +85,17 @@ def test_the_privacy_page_is_linked_from_the_booking_form_and_the_footer(demo, c
     home = client.get("/").content.decode()
     assert f'href="{page.url}"' in home and "How we use your information" in home
     assert "12 months after your chat" in client.get(page.url).content.decode()
+
+
+def test_for_professionals_links_to_booking_inside_its_content(demo, client):
+    booking_page = BookingPage.objects.get()
+    html = client.get("/for-professionals/").content.decode()
+    main = html[html.index('<main id="main"') : html.index("</main>")]
+    assert f'<a class="button" href="{booking_page.url}">Book a chat with a thinking partner</a>' in main
+    # After "How we can help", before the ladder; and only once, however often the demo loads.
+    assert main.index("How we can help") < main.index("Book a chat with a thinking partner")
+    assert main.index("Book a chat with a thinking partner") < main.index("What is co-production?")
+    call_command("load_demo_content", verbosity=0)
+    assert (
+        client.get("/for-professionals/").content.decode().count("Book a chat with a thinking partner") == 1
+    )
