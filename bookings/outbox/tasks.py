@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 from django_tasks import task
 
-from bookings.outbox import account_delivery, caldav, delivery, reinvite
+from bookings.outbox import account_delivery, caldav, delivery, reinvite, waitlist_delivery
 
 
 @task()
@@ -36,6 +36,20 @@ def schedule_account_email(account_email_id: int, when: datetime | None = None) 
         deliver_account_email.enqueue(account_email_id)
     else:
         deliver_account_email.using(run_after=when).enqueue(account_email_id)
+
+
+@task()
+def deliver_waitlist_email(waitlist_email_id: int) -> str:
+    """Send one "a time has opened" email to someone on the waiting list. Ids only, as above."""
+    return waitlist_delivery.deliver(waitlist_email_id, now=timezone.now(), schedule=schedule_waitlist_email)
+
+
+def schedule_waitlist_email(waitlist_email_id: int, when: datetime | None = None) -> None:
+    """Queue delivery of one waiting-list email, now or not before `when`, in the caller's transaction."""
+    if when is None:
+        deliver_waitlist_email.enqueue(waitlist_email_id)
+    else:
+        deliver_waitlist_email.using(run_after=when).enqueue(waitlist_email_id)
 
 
 @task()
