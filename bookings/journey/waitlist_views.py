@@ -51,7 +51,8 @@ def entry_page(purpose: str):
 def claim(request, entry, token):
     """GET: a button. POST: into the booking journey's time step if a suitable time is still free,
     else a kind word that it went (they stay on the list)."""
-    context = {"entry": entry, "token": token, "zone_label": zone_label(entry.time_zone)}
+    leave_token = waitlist_links.make(entry, waitlist_links.LEAVE)
+    context = {"entry": entry, "leave_token": leave_token, "zone_label": zone_label(entry.time_zone)}
     if request.method != "POST":
         return render(request, "bookings/waitlist/claim.html", context)
     now = timezone.now()

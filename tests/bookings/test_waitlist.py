@@ -229,6 +229,8 @@ def test_claim_link_shows_on_get_and_leads_into_the_journey_on_post(world, clock
     claim = path_of(claim)
     response = client.get(claim)
     assert response.status_code == 200 and "See the free times" in response.content.decode()
+    leave_link = re.search(r'href="([^"]*/leave/)"', response.content.decode()).group(1)
+    assert "Leave the waiting list" in client.get(leave_link).content.decode()  # a working leave link
     assert response["Cache-Control"] == "no-store" and "noindex" in response["X-Robots-Tag"]
     assert WaitlistEntry.objects.filter(pk=entry.pk).exists()
 
