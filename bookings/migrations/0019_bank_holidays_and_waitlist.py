@@ -22,7 +22,7 @@ def staff_see_the_waitlist(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0014_staff_see_caldav_pushes'),
+        ('bookings', '0016_horizon_limit'),
     ]
 
     operations = [
