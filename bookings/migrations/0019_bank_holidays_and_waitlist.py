@@ -22,7 +22,7 @@ def staff_see_the_waitlist(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0017_cache_table'),
+        ('bookings', '0018_joining_details_reminders_and_wording'),
     ]
 
     operations = [

@@ -20,6 +20,7 @@ from bookings.privacy import erasure, export, purge
 from bookings.services import BookerDetails
 from bookings.slots import free_slots, policy_for_site
 from tests.support.outbox import install_clock
+from tests.support.second_factor import sign_in_verified
 
 from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory, weekly
 from .staff_people import coordinator
@@ -384,7 +385,7 @@ def test_export_and_erasure_cover_the_waiting_list(world, clock):
 def test_staff_see_the_waiting_list_and_cannot_change_it(world, clock, client):
     _, offer = world
     join(offer, "ann@example.org", clock, name="Annabel Waitingperson")
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     response = client.get(reverse("waitlistentry:index"))
     assert response.status_code == 200 and "Annabel Waitingperson" in response.content.decode()
     assert client.get(reverse("waitlistentry:add")).status_code in (302, 403)
