@@ -2,7 +2,7 @@
 
 partners: partners, offers, weekly free times, time off. booking: chats and their history.
 outbox: the emails a change must send. calendars: partners' feeds and own calendars.
-site_settings: the booking rules editors set.
+site_settings: the booking rules editors set. waitlist: people waiting for a time to open.
 privacy: retention periods. The journey's BookingPage is a model of this app
 too (app label ``bookings``) but lives with the journey, which imports this package, never the
 other way round (docs/architecture.md).
@@ -21,6 +21,7 @@ from .outbox import EmailNotification, NotificationStatus, Recipient
 from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
 from .privacy import PrivacySettings
 from .site_settings import BookingSettings
+from .waitlist import PartOfDay, WaitlistEmail, WaitlistEntry
 
 __all__ = [
     "AccessAction",
@@ -53,9 +54,12 @@ __all__ = [
     "Offer",
     "Partner",
     "PartnerFeed",
+    "PartOfDay",
     "PrivacySettings",
     "Recipient",
     "TimeOff",
+    "WaitlistEmail",
+    "WaitlistEntry",
     "hash_token",
     "is_meeting_link",
     "validate_meeting_link",

@@ -46,10 +46,11 @@ class Plan:
     task_rows: int
     access_records: int
     sessions: int
+    waitlist: int = 0
 
     @property
     def total(self) -> int:
-        return self.bookings + self.access_records + self.sessions
+        return self.bookings + self.access_records + self.sessions + self.waitlist
 
 
 def plan(address: str, *, now: datetime) -> Plan:
@@ -64,6 +65,7 @@ def plan(address: str, *, now: datetime) -> Plan:
         task_rows=records.task_rows_for(notification_ids).count(),
         access_records=records.access_records_naming(address, [b.booker_name for b in bookings]).count(),
         sessions=len(records.sessions_for(address)),
+        waitlist=records.waitlist_for(address).count(),
     )
 
 
@@ -101,6 +103,7 @@ class Result:
     waiting_for_emails: int
     access_records: int
     sessions: int
+    waitlist: int = 0
 
 
 def erase_person(address: str, *, user, now: datetime) -> Result:
@@ -121,6 +124,12 @@ def erase_person(address: str, *, user, now: datetime) -> Result:
         sessions = records.sessions_for(address)
         for session, _data in sessions:
             session.delete()
+        # Waiting-list entries go whole, with their emails and those emails' finished tasks.
+        entries = records.waitlist_for(address)
+        entry_ids = list(entries.values_list("pk", flat=True))
+        email_ids = list(records.waitlist_emails_for(entry_ids).values_list("pk", flat=True))
+        records.waitlist_task_rows_for(email_ids, finished_only=True).delete()
+        entries.delete()
         for booking in Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_for_update():
             EmailNotification.objects.filter(booking=booking, status__in=UNWANTED).exclude(
                 kind="cancelled", sequence=booking.sequence
@@ -144,11 +153,11 @@ def erase_person(address: str, *, user, now: datetime) -> Result:
             address,
             user=user,
             now=now,
-            rows=len(bookings) + blanked + len(sessions),
+            rows=len(bookings) + blanked + len(sessions) + len(entry_ids),
             shown=f"bookings {len(bookings)}, cancelled {cancelled}, access records {blanked}, "
-            f"sessions {len(sessions)}",
+            f"sessions {len(sessions)}, waiting lists {len(entry_ids)}",
         )
-    return Result(cancelled, anonymised, waiting, blanked, len(sessions))
+    return Result(cancelled, anonymised, waiting, blanked, len(sessions), len(entry_ids))
 
 
 def finish_pending_erasures(*, now: datetime, dry_run: bool = False) -> int:

@@ -28,6 +28,8 @@ SECTION_TITLES = {
     "tasks": "Background tasks",
     "access_records": "Who looked at these details",
     "sessions": "Unfinished bookings in a browser session",
+    "waitlist": "Waiting lists you are on",
+    "waitlist_emails": "Waiting-list emails we sent or will send",
     "partner": "Thinking-partner profile",
     "partner_time_off": "Thinking-partner time off",
     "partner_hand_backs": "Chats the thinking partner handed back",
@@ -74,11 +76,18 @@ def collect(address: str) -> Export:
         row["partner"] = booking.partner.display_name
     notification_ids = list(records.emails_for(booking_ids).values_list("pk", flat=True))
     partners = records.partners_for(address)
+    waiting = list(records.waitlist_for(address))
+    waiting_rows = _rows(records.waitlist_for(address))
+    for row, entry in zip(waiting_rows, waiting, strict=True):
+        row["offer"] = entry.offer.title
+        row["partner"] = entry.partner.display_name if entry.partner_id else ""
+    waitlist_emails = records.waitlist_emails_for([e.pk for e in waiting])
     sections = {
         "bookings": booking_rows,
         "booking_history": _rows(records.history_for(booking_ids)),
         "emails": _rows(records.emails_for(booking_ids)),
-        "tasks": _rows(records.task_rows_for(notification_ids)),
+        "tasks": _rows(records.task_rows_for(notification_ids))
+        + _rows(records.waitlist_task_rows_for(list(waitlist_emails.values_list("pk", flat=True)))),
         "access_records": _rows(
             records.access_records_for(address, booking_ids, [b.booker_name for b in bookings])
         ),
@@ -86,6 +95,8 @@ def collect(address: str) -> Export:
             {"expires": _plain(session.expire_date), "data": json.loads(json.dumps(data, default=str))}
             for session, data in records.sessions_for(address)
         ],
+        "waitlist": waiting_rows,
+        "waitlist_emails": _rows(waitlist_emails),
         "partner": _rows(partners),
         "partner_time_off": _rows(records.time_off_for(list(partners.values_list("pk", flat=True)))),
         "partner_hand_backs": _rows(records.hand_backs_for(partners.values_list("pk", flat=True))),

@@ -121,6 +121,28 @@ HOLDERS: tuple[Holder, ...] = (
         note="The session key is a credential and is never exported.",
     ),
     Holder(
+        key="waitlist",
+        model="bookings.WaitlistEntry",
+        fields=(
+            PersonalField("name", Do.DELETE_ROW),
+            PersonalField("email", Do.DELETE_ROW),
+            PersonalField("time_zone", Do.DELETE_ROW),
+        ),
+        found_by="email (any case)",
+        erasure="the entries are deleted, with their emails and those emails' task rows",
+        purge="entries are deleted when they expire (WAITLIST_EXPIRY_DAYS after joining)",
+        note="The days and times of day chosen are kept only with the entry.",
+    ),
+    Holder(
+        key="waitlist_emails",
+        model="bookings.WaitlistEmail",
+        fields=(),
+        found_by="the person's waiting-list entries",
+        erasure="deleted with the entry; their finished task rows are deleted too",
+        purge="deleted with the entry",
+        note="Stores no address or body: both are made from the entry at send time.",
+    ),
+    Holder(
         key="partner",
         model="bookings.Partner",
         fields=(

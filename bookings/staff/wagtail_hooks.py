@@ -5,20 +5,21 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from bookings.models import AccessRecord, Booking, EmailOpening
+from bookings.models import AccessRecord, Booking, EmailOpening, WaitlistEntry
 from bookings.staff import (
     account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
     outbox,  # noqa: F401  (registers the email outbox view)
     privacy,  # noqa: F401  (registers the privacy requests screen)
 )
-from bookings.staff.access import ACCESS_RECORDS, BOOKINGS
+from bookings.staff.access import ACCESS_RECORDS, BOOKINGS, WAITLIST
 from bookings.staff.access_records import AccessRecordViewSet
 from bookings.staff.viewsets import BookingsGroup
 
 # Registered before the viewsets are built, so their views pick them up (wagtail 7+ API).
 register_permission_policy(Booking, BOOKINGS, exact_class=True)
 register_permission_policy(AccessRecord, ACCESS_RECORDS, exact_class=True)
+register_permission_policy(WaitlistEntry, WAITLIST, exact_class=True)
 
 
 @hooks.register("register_admin_viewset")

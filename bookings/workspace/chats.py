@@ -111,7 +111,7 @@ def pause_or_resume(request):
         partner_services.pause(request.partner, actor=request.user)
         messages.success(request, "You are paused. Nobody can book a new chat with you until you resume.")
     elif request.POST.get("action") == "resume":
-        partner_services.resume(request.partner, actor=request.user)
+        partner_services.resume(request.partner, actor=request.user, now=timezone.now())
         messages.success(request, "Welcome back. People can book your free times again.")
     return redirect("workspace:home")
 
@@ -134,6 +134,7 @@ def limits(request):
                 data["max_chats_per_week"],
                 data["rest_minutes"],
                 actor=request.user,
+                now=timezone.now(),
             )
         except BookingError as exc:
             form.add_error(None, exc.message)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("limits/", views.limits, name="limits"),
     path("joining/", views.joining, name="joining"),
     path("availability/", availability.availability, name="availability"),
+    path("availability/bank-holidays/", availability.bank_holidays_save, name="bank_holidays"),
     path("availability/<int:rule_id>/change/", availability.range_change, name="range_change"),
     path("availability/<int:rule_id>/remove/", availability.range_remove, name="range_remove"),
     path("time-off/", availability.time_off, name="time_off"),

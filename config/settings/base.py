@@ -394,3 +394,11 @@ CALDAV_ENCRYPTION_KEY = (
 )
 CALDAV_TIMEOUT = float(os.environ.get("CALDAV_TIMEOUT", "15"))  # seconds per request
 CALDAV_MAX_ATTEMPTS = int(os.environ.get("CALDAV_MAX_ATTEMPTS", "8"))  # then email takes over
+
+# --- Waiting list (bookings/waitlist.py, docs/bookings.md#waiting-list) --------------------------
+# An entry is deleted this many days after someone joins (or joins again).
+WAITLIST_EXPIRY_DAYS = int(os.environ.get("WAITLIST_EXPIRY_DAYS", "60"))
+# At most one "a time has opened" email per person in this many hours.
+WAITLIST_NOTIFY_GAP_HOURS = int(os.environ.get("WAITLIST_NOTIFY_GAP_HOURS", "24"))
+# The links in those emails (claim and leave) work this long after the email is made.
+WAITLIST_LINK_MAX_AGE_DAYS = int(os.environ.get("WAITLIST_LINK_MAX_AGE_DAYS", "60"))
