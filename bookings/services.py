@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from bookings import payments
 from bookings.availability import Policy, free_partners
 from bookings.errors import InvalidBooking, InvalidTransition, SlotUnavailable
 from bookings.models import BLOCKING_STATUSES, Booking, BookingEvent, BookingStatus, Format, Offer, Partner
@@ -199,7 +200,8 @@ def cancel(
 def mark_completed(
     booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
 ) -> Booking:
-    """Confirmed → completed, only once the chat has started."""
+    """Confirmed → completed, only once the chat has started. Accrues the partner's payment line
+    and queues the booker's feedback request for a day later, in the same transaction."""
     return _transition(
         booking,
         "completed",
@@ -216,7 +218,7 @@ def mark_completed(
 def mark_no_show(
     booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
 ) -> Booking:
-    """Confirmed → no-show, only once the chat has started."""
+    """Confirmed → no-show, only once the chat has started. Accrues the late-cancellation amount."""
     return _transition(
         booking,
         "no_show",
@@ -258,6 +260,8 @@ def _transition(
             locked.sequence += 1
         locked.save(update_fields=["status", "sequence", "updated_at"])
         record_event(locked, action, from_status, now, actor, actor_label, details)
+        # The partner's involvement payment, if this change earns one (docs/impact.md).
+        payments.accrue(locked, action, from_status, now=now, actor=actor)
         notifications.booking_changed(locked, action, now=now)
     return locked
 

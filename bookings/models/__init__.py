@@ -3,7 +3,8 @@
 partners: partners, offers, weekly free times, time off. booking: chats and their history.
 outbox: the emails a change must send. calendars: partners' feeds and own calendars.
 site_settings: the booking rules editors set.
-privacy: retention periods. The journey's BookingPage is a model of this app
+privacy: retention periods. impact: feedback and reflections. payments: involvement payments.
+The journey's BookingPage is a model of this app
 too (app label ``bookings``) but lives with the journey, which imports this package, never the
 other way round (docs/architecture.md).
 """
@@ -15,8 +16,10 @@ from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, Book
 from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .entry import BookingEntryPage
+from .impact import Feedback, PartnerReflection, QuoteConsent
 from .outbox import EmailNotification, NotificationStatus, Recipient
 from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
+from .payments import PaymentBasis, PaymentKind, PaymentLine, PaymentMonth, PaymentRule, PaymentStatus
 from .privacy import PrivacySettings
 from .site_settings import BookingSettings
 
@@ -44,12 +47,21 @@ __all__ = [
     "CalDAVState",
     "EmailNotification",
     "ExternalCalendar",
+    "Feedback",
     "Format",
     "NotificationStatus",
     "Offer",
     "Partner",
     "PartnerFeed",
+    "PartnerReflection",
+    "PaymentBasis",
+    "PaymentKind",
+    "PaymentLine",
+    "PaymentMonth",
+    "PaymentRule",
+    "PaymentStatus",
     "PrivacySettings",
+    "QuoteConsent",
     "Recipient",
     "TimeOff",
     "hash_token",

@@ -65,6 +65,10 @@ class Partner(models.Model):
     rest_minutes = models.PositiveSmallIntegerField(
         "rest after each chat (minutes)", default=15, help_text="No chat starts sooner after another ends."
     )
+    # Some partners may not or do not want to be paid (benefits, employer rules): their chats
+    # still get a payment line, for £0 with this reason (docs/impact.md).
+    declines_payment = models.BooleanField(default=False)
+    payment_declined_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["display_name", "pk"]

@@ -35,7 +35,7 @@ def messages_for(booking: Booking, event: str) -> list[tuple[str, str]]:
         return [("declined", Recipient.BOOKER)]
     if event == "cancelled":
         return [("cancelled", r) for r in BOTH]
-    return []  # completed, no_show: nothing to tell anyone
+    return []  # completed (the feedback request waits a day, below), no_show: nothing to tell anyone
 
 
 def reminder_time(booking: Booking, now: datetime) -> datetime | None:
@@ -59,6 +59,10 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
     if event in {"placed", "confirmed", "rescheduled", "reassigned"} and (at := reminder_time(booking, now)):
         wanted += [("reminder", recipient, at) for recipient in BOTH]
+    if event == "completed":
+        # One "how did it go?" email a day later (docs/impact.md); the unique row makes it once.
+        later = now + timedelta(hours=settings.FEEDBACK_REQUEST_AFTER_HOURS)
+        wanted.append(("feedback_request", Recipient.BOOKER, later))
     # The partner's CalDAV calendar, if they connected one, gets this version too (docs/caldav.md).
     if event not in {"completed", "no_show"}:
         caldav.queue_push(booking, now=now, schedule=schedule_push)

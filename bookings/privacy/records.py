@@ -19,11 +19,15 @@ from bookings.models import (
     BookingEvent,
     CalDAVConnection,
     EmailNotification,
+    Feedback,
     HandBack,
     Partner,
+    PartnerReflection,
+    PaymentLine,
     TimeOff,
 )
 from bookings.outbox.tasks import deliver_notification
+from home.models import Testimonial
 
 FINISHED_TASK_STATUSES = ("SUCCESSFUL", "FAILED")
 # A booker's name shorter than this is not searched for in access-record queries: "Al" would
@@ -110,3 +114,20 @@ def time_off_for(partner_ids):
 
 def accounts_for(address: str):
     return get_user_model().objects.filter(email__iexact=normalise(address))
+
+
+def feedback_for(booking_ids):
+    return Feedback.objects.filter(booking_id__in=list(booking_ids)).order_by("pk")
+
+
+def testimonials_for(booking_ids):
+    ids = feedback_for(booking_ids).exclude(testimonial=None).values_list("testimonial_id", flat=True)
+    return Testimonial.objects.filter(pk__in=list(ids)).order_by("pk")
+
+
+def reflections_for(partner_ids):
+    return PartnerReflection.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")
+
+
+def payment_lines_for(partner_ids):
+    return PaymentLine.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from bookings import partner_services
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, PartnerReflection
 from bookings.workspace.access import owned, partner_required, post_only
 from bookings.workspace.forms import DeclineForm, LimitsForm
+from bookings.workspace.impact import ReflectionForm
 
 S = BookingStatus
 PAST_SHOWN = 20
@@ -57,6 +58,8 @@ def _render_detail(request, booking, decline_form=None):
             "can_answer": booking.status == S.PENDING,
             "can_mark": booking.status == S.CONFIRMED and booking.start <= timezone.now(),
             "decline_form": decline_form or DeclineForm(),
+            "can_reflect": booking.status in (S.COMPLETED, S.NO_SHOW),
+            "reflection_form": _reflection_form(booking),
             "nav": "chats",
         },
     )
@@ -81,6 +84,11 @@ def booking_action(request, booking, action):
     else:
         messages.success(request, _DONE[action])
     return redirect("workspace:booking", public_id=booking.public_id)
+
+
+def _reflection_form(booking) -> ReflectionForm:
+    saved = PartnerReflection.objects.filter(booking=booking, partner_id=booking.partner_id).first()
+    return ReflectionForm(initial={"note": saved.note if saved else ""})
 
 
 def _reload(booking):

@@ -282,6 +282,8 @@ REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
 # after that the page tells the booker to email BOOKINGS_MAILBOX instead.
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))
+# How long after a chat is marked completed the booker is asked how it went (docs/impact.md).
+FEEDBACK_REQUEST_AFTER_HOURS = float(os.environ.get("FEEDBACK_REQUEST_AFTER_HOURS", "24"))
 
 # --- Demo accounts (make run only; load_demo_content prints them) ---------------------------
 DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "coproduction-demo-2026")
