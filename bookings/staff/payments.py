@@ -140,13 +140,14 @@ def months(request):
         .order_by("-month")
     )
     approved = {m.month: m for m in PaymentMonth.objects.filter(approved_at__isnull=False)}
-    lines_url = reverse("bookings_paymentline:index")
+    lines_url = reverse("paymentline:index")
     context = {
         "months": [
             {
                 "month": row["month"],
                 "key": f"{row['month']:%Y-%m}",
-                "total": row["total"] or Decimal("0.00"),
+                # SQLite sums decimals as floats: back to pounds and pence.
+                "total": Decimal(str(row["total"] or 0)).quantize(payments.PENNY),
                 "lines": row["lines"],
                 "approved": approved.get(row["month"]),
                 "lines_url": f"{lines_url}?month={row['month']:%Y-%m-%d}",
