@@ -12,6 +12,7 @@ from caldav import DAVClient
 from caldav.lib.error import AuthorizationError, DAVError
 from django.conf import settings
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 from wagtail.log_actions import log as wagtail_log
 
 from bookings import accounts, errors, weekly_ranges
@@ -357,6 +358,7 @@ _CALDAV_UNREACHABLE = "We could not reach a calendar server at that address. Ple
 _CALDAV_NONE = "We found no calendars for that account. Make one in your calendar app, then try again."
 
 
+@sensitive_variables("password")
 def discover_caldav_calendars(server_url: str, username: str, password: str) -> list[tuple[str, str]]:
     """(address, name) of every calendar the account has: principal, then its calendar home set,
     then the calendars in it. Raises InvalidInput with plain words (never the password)."""
@@ -377,6 +379,7 @@ def discover_caldav_calendars(server_url: str, username: str, password: str) -> 
     return found
 
 
+@sensitive_variables("password")
 def connect_caldav(
     partner: Partner, server_url: str, username: str, password: str, *, now: datetime
 ) -> list[tuple[str, str]]:
@@ -401,6 +404,7 @@ def connect_caldav(
     return calendars
 
 
+@sensitive_variables("password")
 def caldav_calendars(partner: Partner) -> list[tuple[str, str]]:
     """The calendars of the partner's stored account (asked again, so a choice is always real)."""
     connection = CalDAVConnection.objects.get(partner_id=partner.pk)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.caldav_servers import start_radicale, start_xandikos
 from tests.support.ical_parsers import icaljs_missing, icaljs_skip_reason
 
 # Playwright's sync API keeps an event loop running in the main thread, which trips Django's
@@ -140,3 +141,14 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def dav_servers(tmp_path_factory):
+    """Radicale and Xandikos on loopback for the session (tests/support/caldav_servers.py), for
+    the push tests, the workspace's CalDAV screens and their browser test."""
+    tmp = tmp_path_factory.mktemp("dav")
+    servers = {"radicale": start_radicale(tmp), "xandikos": start_xandikos(tmp)}
+    yield servers
+    for server in servers.values():
+        server.stop()

@@ -34,7 +34,7 @@ def grant_staff(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0013_privacy_data_retention_and_requests'),
+        ('bookings', '0014_staff_see_caldav_pushes'),
         ('home', '0002_testimonial_drafts_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,6 +7,8 @@ their form. A refused change (a time just taken, a status that moved on) comes b
 never a 500.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,7 +20,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from bookings import staff_services
 from bookings.access_log import record_access
 from bookings.errors import BookingError
-from bookings.models import AccessAction, Booking, BookingStatus
+from bookings.models import AccessAction, Booking, BookingStatus, CalDAVConnection
 from bookings.slots import fortnight, policy_for_site
 from bookings.staff import forms
 from bookings.staff.access import ACCESS_RECORDS, booking_or_404
@@ -69,6 +71,10 @@ class BookingPageView(StaffTemplateMixin, TemplateView):
         record_access(user, AccessAction.VIEWED_BOOKING, now=self.now, booking=booking, shown=SHOWN)
         context = super().get_context_data(**kwargs)
         status = booking.status
+        # The partner's CalDAV account: its state and plain message, never the user name or password.
+        caldav = (
+            CalDAVConnection.objects.filter(partner_id=booking.partner_id).defer("password_encrypted").first()
+        )
         context.update(
             booking=booking,
             reference=reference(booking),
@@ -76,6 +82,9 @@ class BookingPageView(StaffTemplateMixin, TemplateView):
             until=format_moment(booking.end, DEFAULT_TIME_ZONE),
             events=list(booking.events.select_related("actor").order_by("at", "pk")),
             emails=list(booking.notifications.select_related("partner").order_by("created_at", "pk")),
+            caldav=caldav,
+            caldav_host=urlsplit(caldav.server_url).hostname if caldav else "",
+            pushes=list(booking.caldav_pushes.order_by("created_at", "pk")),
             access_records=list(booking.access_records.order_by("-at", "-pk")[:50]) if see_access else None,
             can_change=can_change,
             is_blocking=booking.is_blocking,

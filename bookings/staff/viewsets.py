@@ -7,6 +7,8 @@ so that it is re-checked, recorded in the history and announced to the people in
 from django import forms
 from django.urls import path
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
@@ -17,11 +19,31 @@ from bookings.staff.payments import PaymentLineViewSet, PaymentRuleViewSet
 from bookings.staff.widgets import WagtailRecurrenceWidget
 
 
+def calendar_account(partner: Partner) -> str:
+    """The partner's CalDAV account state in words (docs/caldav.md, "Staff"), never its details."""
+    connection = getattr(partner, "caldav", None)
+    if connection is None:
+        return "None"
+    return connection.get_state_display()
+
+
+class PartnerIndexView(IndexView):
+    # The CalDAV account comes with each row (one query for the page); its password is not loaded.
+    queryset = Partner.objects.select_related("caldav").defer("caldav__password_encrypted")
+
+
 class PartnerViewSet(ModelViewSet):
     model = Partner
     icon = "user"
     menu_label = "Partners"
-    list_display = ["display_name", "active", "accepting_bookings", "time_zone"]
+    index_view_class = PartnerIndexView
+    list_display = [
+        "display_name",
+        "active",
+        "accepting_bookings",
+        "time_zone",
+        Column("calendar_account", label="Calendar account", accessor=calendar_account),
+    ]
     list_filter = ["active", "accepting_bookings"]
     panels = [
         FieldPanel("display_name"),

@@ -1,4 +1,5 @@
-"""Workspace calendar page: the partner's private feed link and their own calendar's address.
+"""Workspace calendar page: the partner's CalDAV calendar (the form and choice are in
+bookings/workspace/caldav.py), their private feed link and their own calendar's address.
 
 The feed token is shown exactly once, in the response to the POST that made it (only its hash
 is stored), so it is never put in a redirect, the session or a message. The response is
@@ -14,10 +15,17 @@ from django.utils import timezone
 
 from bookings import partner_services
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingStatus, ExternalCalendar, PartnerFeed
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    CalDAVConnection,
+    CalDAVState,
+    ExternalCalendar,
+    PartnerFeed,
+)
 from bookings.workspace.access import partner_required, post_only
 from bookings.workspace.feed import feed_url
-from bookings.workspace.forms import ExternalCalendarForm
+from bookings.workspace.forms import CalDAVConnectForm, ExternalCalendarForm
 
 
 def _invited_chats(feed: PartnerFeed | None, now) -> int:
@@ -33,9 +41,18 @@ def _invited_chats(feed: PartnerFeed | None, now) -> int:
     ).count()
 
 
-def _calendar_page(request, *, token: str = "", form=None, status=200):
+def caldav_form_for(connection: CalDAVConnection | None) -> CalDAVConnectForm:
+    """A blank form, or one holding the stored address and user name to connect again (never the
+    password: it is asked for again every time)."""
+    if connection is None:
+        return CalDAVConnectForm()
+    return CalDAVConnectForm(initial={"server_url": connection.server_url, "username": connection.username})
+
+
+def _calendar_page(request, *, token: str = "", form=None, caldav_form=None, status=200):
     partner = request.partner
     own = ExternalCalendar.objects.filter(partner=partner).first()
+    caldav = CalDAVConnection.objects.filter(partner=partner).first()
     feed = PartnerFeed.objects.filter(partner=partner).first()
     now = timezone.now()
     # Told once, in plain words (docs/feeds.md, "Channels"): shown until the partner has seen it
@@ -52,6 +69,10 @@ def _calendar_page(request, *, token: str = "", form=None, status=200):
         # The address is a secret: show only which service it points at.
         "own_host": urlsplit(own.url).hostname if own else "",
         "form": form or ExternalCalendarForm(),
+        "caldav": caldav,
+        "caldav_host": urlsplit(caldav.server_url).hostname if caldav else "",
+        "caldav_states": CalDAVState,
+        "caldav_form": caldav_form or caldav_form_for(caldav),
         "nav": "calendar",
     }
     return render(request, "bookings/workspace/calendar.html", context, status=status)

@@ -152,3 +152,55 @@ class ExternalCalendarForm(forms.Form):
         help_text="It usually starts with https:// and ends with .ics. Keep it secret, like a password.",
         error_messages={"required": "Paste the address of your calendar.", "invalid": "Enter a web address."},
     )
+
+
+class CalDAVConnectForm(forms.Form):
+    """The partner's CalDAV account (docs/caldav.md, "Connecting"). The password widget never
+    renders its value, so a form shown again after an error asks for it again."""
+
+    server_url = forms.URLField(
+        label="Calendar server address",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="Your calendar service gives this, for example https://caldav.fastmail.com/ or "
+        "https://caldav.icloud.com/.",
+        error_messages={
+            "required": "Enter the address of your calendar server.",
+            "invalid": "Enter a web address, starting with https://.",
+        },
+    )
+    username = forms.CharField(
+        label="User name",
+        max_length=200,
+        help_text="Usually your email address with that service.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={"required": "Enter the user name of your calendar account."},
+    )
+    password = forms.CharField(
+        label="App password",
+        max_length=500,
+        strip=False,
+        help_text="Make an app password for this site in your account's security settings. We "
+        "keep it encrypted and never show it again.",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter an app password for your calendar account."},
+    )
+
+
+class CalDAVChooseForm(forms.Form):
+    """One of the calendars found in the partner's account: (address, name) pairs."""
+
+    calendar = forms.ChoiceField(
+        label="Which calendar should your chats go into?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a calendar.",
+            "invalid_choice": "Choose one of the calendars listed.",
+        },
+    )
+
+    def __init__(self, *args, calendars: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["calendar"].choices = calendars

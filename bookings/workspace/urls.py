@@ -4,7 +4,7 @@ names an object must get a filler there or that test fails."""
 
 from django.urls import path
 
-from bookings.workspace import availability, calendar, hand_back, impact
+from bookings.workspace import availability, caldav, calendar, hand_back, impact
 from bookings.workspace import chats as views
 
 app_name = "workspace"
@@ -32,4 +32,7 @@ urlpatterns = [
     path("calendar/own/", calendar.own_calendar_save, name="own_calendar"),
     path("calendar/own/check/", calendar.own_calendar_check, name="own_calendar_check"),
     path("calendar/own/remove/", calendar.own_calendar_remove, name="own_calendar_remove"),
+    path("calendar/caldav/", caldav.caldav_connect, name="caldav_connect"),
+    path("calendar/caldav/choose/", caldav.caldav_choose, name="caldav_choose"),
+    path("calendar/caldav/off/", caldav.caldav_disconnect, name="caldav_disconnect"),
 ]

@@ -25,7 +25,17 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bookings import partner_services
-from bookings.models import AvailabilityRule, Booking, ExternalCalendar, Partner, PartnerFeed, TimeOff
+from bookings.calendars.caldav_secrets import encrypt_password
+from bookings.models import (
+    AvailabilityRule,
+    Booking,
+    CalDAVConnection,
+    CalDAVState,
+    ExternalCalendar,
+    Partner,
+    PartnerFeed,
+    TimeOff,
+)
 from tests.support.workspace_people import SECRETS, editor, owner_world, partner_with_login
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +49,9 @@ POST_DATA = {
     "pause": {"action": "pause"},
     "limits": {"max_chats_per_day": "1", "max_chats_per_week": "1", "rest_minutes": "200"},
     "own_calendar": {"url": "https://attacker.example/cal.ics"},
+    # Nothing listens on port 9: the intruder's own connection attempt is refused at once.
+    "caldav_connect": {"server_url": "http://127.0.0.1:9/", "username": "intruder", "password": "pw"},
+    "caldav_choose": {"calendar": "http://127.0.0.1:9/owner/chats/"},
 }
 
 
@@ -74,6 +87,17 @@ def world():
     world["old_token"] = old_token
     ExternalCalendar.objects.create(
         partner=owner, url="https://cal.example.org/owner-secret.ics", saved_at=timezone.now()
+    )
+    # A CalDAV account whose server is unreachable: the owner's choose page says so (200).
+    CalDAVConnection.objects.create(
+        partner=owner,
+        server_url="http://127.0.0.1:9/",
+        username="owner-caldav-user",
+        password_encrypted=encrypt_password("owner-app-password"),
+        calendar_url="http://127.0.0.1:9/owner/chats/",
+        calendar_name="Owner chats",
+        state=CalDAVState.ACTIVE,
+        created_at=timezone.now(),
     )
     return world
 
@@ -117,12 +141,13 @@ def snapshot(owner_pk):
         sorted(Booking.objects.filter(partner=owner).values_list("pk", "status", "sequence")),
         list(PartnerFeed.objects.filter(partner=owner).values_list("token_hash", flat=True)),
         list(ExternalCalendar.objects.filter(partner=owner).values_list("url", flat=True)),
+        list(CalDAVConnection.objects.filter(partner=owner).values()),
     )
 
 
 def assert_no_owner_data(response, label):
     body = response.content.decode(errors="replace") + response.get("Location", "")
-    for secret in SECRETS:
+    for secret in (*SECRETS, "owner-caldav-user", "Owner chats", "owner-app-password"):
         assert secret not in body, f"{label} leaked {secret!r}"
 
 

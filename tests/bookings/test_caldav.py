@@ -1,5 +1,6 @@
 """CalDAV push against real servers on loopback (docs/caldav.md): Radicale and Xandikos started
-from PyPI for the session, and a fault server for 401, 412, 500 and a hang."""
+from PyPI for the session (the `dav_servers` fixture, tests/conftest.py), and a fault server for
+401, 412, 500 and a hang."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from bookings.models import (
 )
 from bookings.outbox import caldav, notifications
 from bookings.outbox.emails import context
-from tests.support.caldav_servers import PASSWORD, USER, FaultServer, start_radicale, start_xandikos
+from tests.support.caldav_servers import PASSWORD, USER, FaultServer
 
 from .factories import BookingFactory, OfferFactory, PartnerFactory
 
@@ -35,15 +36,6 @@ NOW = datetime(2026, 10, 1, 9, tzinfo=UTC)
 # Friday before and Monday after the UK clocks go back (25 October 2026), 10:00 London.
 BEFORE = datetime(2026, 10, 23, 9, tzinfo=UTC)  # 10:00 BST
 AFTER = datetime(2026, 10, 26, 10, tzinfo=UTC)  # 10:00 GMT
-
-
-@pytest.fixture(scope="session")
-def dav_servers(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dav")
-    servers = {"radicale": start_radicale(tmp), "xandikos": start_xandikos(tmp)}
-    yield servers
-    for server in servers.values():
-        server.stop()
 
 
 @pytest.fixture(params=["radicale", "xandikos"])

@@ -14,7 +14,7 @@ from .staff_people import plain_editor
 pytestmark = pytest.mark.django_db
 SECRET_NAME = "Bartholomew Secretbooker"
 SECRET_ORG = "Hidden Hospital Trust"
-STAFF_NAMESPACES = {"booking", "access_records"}
+STAFF_NAMESPACES = {"booking", "access_records", "caldav_pushes"}
 
 
 def staff_routes():

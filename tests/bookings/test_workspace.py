@@ -362,6 +362,22 @@ def test_calendar_link_is_shown_once_and_rotating_kills_the_old_one(owner_client
     assert not PartnerFeed.objects.filter(partner=world["owner"]).exists()
 
 
+def test_turning_on_the_feed_in_the_workspace_with_3_upcoming_chats_shows_3_events(client):
+    """The issue's "Done when", end to end: the link the page shows once carries every upcoming
+    chat, including those booked before the feed existed."""
+    partner = partner_with_login("trio", "Tia Three")
+    first = BookingFactory(partner=partner, start=timezone.now() + timedelta(days=2))
+    for days in (3, 4):
+        BookingFactory(partner=partner, offer=first.offer, start=timezone.now() + timedelta(days=days))
+    client.force_login(partner.user)
+    link = client.post("/partners/calendar/link/").context["new_link"]
+    feed = client.get(link.split("testserver", 1)[1])
+    assert feed.status_code == 200
+    assert feed.content.count(b"BEGIN:VEVENT") == 3
+    uids = set(partner.bookings.values_list("ical_uid", flat=True))
+    assert all(uid.encode() in feed.content for uid in uids) and len(uids) == 3
+
+
 def test_own_calendar_address_is_saved_shown_masked_and_removed(owner_client, world):
     secret = "https://calendar.example.org/private-abc123/basic.ics"
     owner_client.post("/partners/calendar/own/", {"url": secret})

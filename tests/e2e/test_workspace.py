@@ -1,16 +1,26 @@
 """The partner workspace in a real browser: sign in, answer a request, add free time, pause and
-resume, make a calendar link; axe-core finds 0 WCAG 2.2 A/AA violations on every page, and no
-page scrolls sideways on a 320px phone."""
+resume, make a calendar link, connect a CalDAV calendar; axe-core finds 0 WCAG 2.2 A/AA
+violations on every page, and no page scrolls sideways on a 320px phone."""
 
 import re
 from datetime import timedelta
 
 import pytest
+from caldav import DAVClient
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.models import AvailabilityRule, BookingStatus, Partner, PartnerFeed
+from bookings.models import (
+    AvailabilityRule,
+    BookingStatus,
+    CalDAVConnection,
+    CalDAVState,
+    Partner,
+    PartnerFeed,
+)
 from tests.bookings.factories import AvailabilityRuleFactory, BookingFactory, PartnerFactory, weekly
+from tests.support.caldav_servers import PASSWORD as DAV_PASSWORD
+from tests.support.caldav_servers import USER as DAV_USER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -141,3 +151,58 @@ def test_refusal_page_for_someone_who_is_not_a_partner(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("This area is for thinking partners")
     assert_accessible("not a partner")
+
+
+def test_connecting_a_caldav_calendar(partner, live_server, page, assert_accessible, dav_servers):
+    """The CalDAV screens (docs/caldav.md, "The screens") with a real Radicale: the form, its
+    errors, the choice of calendar and the connected state, each axe-clean and 320px wide."""
+    radicale = dav_servers["radicale"]
+    with DAVClient(url=radicale.url, username=DAV_USER, password=DAV_PASSWORD, timeout=10) as client:
+        if not client.principal().calendars():
+            client.principal().make_calendar(name="Chats")
+    sign_in(page, live_server)
+    page.set_viewport_size({"width": 320, "height": 640})
+
+    def check(label):
+        assert_accessible(label)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{label} scrolls sideways by {overflow}px at 320px"
+
+    page.goto(live_server.url + "/partners/calendar/")
+    expect(page.get_by_role("note", name="How your chats reach your calendar")).to_contain_text(
+        "each chat comes to you as an email invite"
+    )
+    connect = page.get_by_role("button", name="Connect and find my calendars")
+    connect.click()
+    expect(page.locator(".error-summary")).to_contain_text("Enter the address of your calendar server.")
+    check("calendar page, CalDAV form with errors")
+
+    page.get_by_label("Calendar server address").fill(radicale.url)
+    page.get_by_label("User name").fill(DAV_USER)
+    page.get_by_label("App password").fill("not-the-right-one")
+    connect.click()
+    expect(page.locator(".error-summary")).to_contain_text("did not accept that user name and app password")
+    expect(page.get_by_label("App password")).to_have_value("")
+    expect(page.get_by_label("User name")).to_have_value(DAV_USER)
+    assert not CalDAVConnection.objects.exists()
+
+    page.get_by_label("App password").fill(DAV_PASSWORD)
+    page.get_by_role("button", name="Connect and find my calendars").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a calendar")
+    check("choose a calendar")
+    page.get_by_role("button", name="Put my chats in this calendar").click()
+    expect(page.locator(".error-summary")).to_contain_text("Choose a calendar.")
+    check("choose a calendar with an error")
+    page.get_by_role("group", name="Which calendar should your chats go into?").get_by_role(
+        "radio"
+    ).first.check()
+    page.get_by_role("button", name="Put my chats in this calendar").click()
+    expect(page.get_by_role("status")).to_contain_text("Your chats now go into your calendar")
+    expect(page.locator("main")).to_contain_text("Connected to your calendar")
+    assert CalDAVConnection.objects.get(partner=partner).state == CalDAVState.ACTIVE
+    check("calendar page, connected")
+    assert DAV_PASSWORD not in page.content()
+
+    page.get_by_role("button", name="Disconnect my calendar account").click()
+    expect(page.get_by_role("status")).to_contain_text("forgotten its app password")
+    assert not CalDAVConnection.objects.exists()
