@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from wagtail.users.utils import get_gravatar_url
 
 
 def test_time_zone_and_locale():
@@ -43,3 +44,13 @@ def test_production_refuses_to_start_without_a_caldav_key():
     )
     assert proc.returncode != 0
     assert "CALDAV_ENCRYPTION_KEY" in proc.stderr
+
+
+def test_the_admin_sends_no_staff_email_hash_to_gravatar(admin_client, admin_user):
+    assert get_gravatar_url(admin_user.email) is None
+    html = admin_client.get("/admin/").content.decode().lower()
+    assert "gravatar" not in html and "default-user-avatar" in html
+
+
+def test_sessions_last_hours_not_weeks():
+    assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60

@@ -3,9 +3,11 @@
 Mail scanners open every link in an email, so GET only ever shows things; every change is a
 POST with a CSRF token. Any token that does not name an active booking at its current version
 (tampered, superseded, used or unknown) gets the site's ordinary not-found page, byte for byte,
-so a token cannot be probed. Token pages are never cached, and their URL is never sent as a
-referrer to another site. The policy is `same-origin`, not `no-referrer`: with `no-referrer`
-browsers send `Origin: null` on the page's own POST forms, which Django's CSRF check refuses.
+so a token cannot be probed. Once the chat has ended, every token page is the one "this chat has
+happened" page (410 Gone): a link is for one chat (docs/privacy.md). Token pages are never
+cached, and their URL is never sent as a referrer to another site. The policy is `same-origin`,
+not `no-referrer`: with `no-referrer` browsers send `Origin: null` on the page's own POST
+forms, which Django's CSRF check refuses.
 """
 
 from datetime import timedelta
@@ -26,16 +28,21 @@ from bookings.zones import format_moment, parse_day, parse_iso_utc, resolve_zone
 
 
 def token_page(view):
-    """Look the token up once; unknown tokens get the plain 404 page. Adds the privacy headers."""
+    """Look the token up once; unknown tokens get the plain 404 page, chats that have ended the
+    "has happened" page. Adds the privacy headers."""
 
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
         booking = booking_for_token(token)
+        now = timezone.now()
         if booking is None:
             response = render(request, "404.html", status=404)
+        elif booking.end <= now:
+            context = _context(request, booking, token, now)
+            response = render(request, "bookings/manage/happened.html", context, status=410)
         else:
             response = view(request, booking, token, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
+        response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
@@ -60,6 +67,7 @@ def _context(request, booking, token, now, **extra) -> dict:
         "zone": zone,
         "zone_label": zone_label(zone),
         "closed": changes_closed(booking, now),
+        "started": booking.start <= now,
         "close_hours": settings.MANAGE_CHANGES_CLOSE_HOURS,
         "mailbox": settings.BOOKINGS_MAILBOX,
         "manage_url": reverse("bookings:manage", args=[token]),

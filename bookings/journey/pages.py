@@ -42,6 +42,13 @@ from home.site_cache import ladder_rungs
 RICH_TEXT = ["h2", "h3", "bold", "italic", "link", "ol", "ul"]
 DONE_SALT = "bookings.journey-done"
 DONE_MAX_AGE = 2 * 60 * 60  # the confirmation page is for the moment of booking, not a record
+STAMP_USED = (
+    "This form has already been used to book a chat. Your answers are kept: please check them "
+    "and send the details form again."
+)
+# An abandoned draft (names, emails, notes) is dropped when next read after this long
+# (docs/privacy.md, "Booking drafts"); the session itself ends after SESSION_COOKIE_AGE.
+DRAFT_MAX_AGE = 3 * 60 * 60
 
 
 class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
@@ -112,8 +119,11 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
         response = self.render(request, template=f"bookings/journey/{template}", context_overrides=context)
         response.status_code = status
         # Steps 4-6 show personal details: never keep them in a shared or back-button cache.
-        if template not in ("offer.html", "partner.html", "time.html"):
-            response["Cache-Control"] = "no-store"
+        # Steps 1-3 show live free times: any cache must ask again (docs/security.md).
+        if template in ("offer.html", "partner.html", "time.html"):
+            response["Cache-Control"] = "no-cache"
+        else:
+            response["Cache-Control"] = "private, no-store"
         return response
 
     def base_url(self, request) -> str:
@@ -136,8 +146,13 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
     def policy(self, request):
         return policy_from_settings(BookingSettings.for_request(request))
 
-    def load_draft(self, request) -> dict:
-        return request.session.get(self.draft_key) or {}
+    def load_draft(self, request, now) -> dict:
+        """The session's draft, or {} once it is older than DRAFT_MAX_AGE (it is then removed)."""
+        draft = request.session.get(self.draft_key) or {}
+        if draft and now.timestamp() - draft.get("saved_at", 0) > DRAFT_MAX_AGE:
+            del request.session[self.draft_key]
+            return {}
+        return draft
 
     # --- Step 1: what you want ------------------------------------------------------------
 
@@ -229,7 +244,8 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
 
     @path("details/", name="details")
     def details(self, request):
-        draft = self.load_draft(request)
+        now = timezone.now()
+        draft = self.load_draft(request, now)
         data = request.POST if request.method == "POST" else request.GET
         if data.get("offer"):
             choice = parse_choice(data)
@@ -242,17 +258,19 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
         # Whether the time is still free is checked when booking (step 5), which offers the
         # nearest free times if it has gone; checking here too would cost five more queries.
         rungs = ladder_rungs()
-        now = timezone.now()
-        stamp = bot_guard.issue_stamp(now)
+        resend = False
         if request.method == "POST":
-            verdict = bot_guard.check_submission(request.POST, now=now)
+            verdict = bot_guard.check_submission(request.POST, now=now, session=request.session)
             # Someone changing an answer they already gave may well be quicker than a stranger.
             returning = verdict.reason == "too-fast" and bool(draft.get("answers"))
-            if not verdict.ok and not returning:
+            # A genuine form from another browser session, or one that already made a booking:
+            # show it again with the answers kept and a stamp of this session's own.
+            resend = verdict.reason in bot_guard.NOT_YOURS
+            if not verdict.ok and not returning and not resend:
                 return self.step(request, "rejected.html", status=400)
-            stamp = request.POST.get("form_stamp", stamp)
+            stamp = bot_guard.issue_stamp(now, request.session) if resend else request.POST["form_stamp"]
             form = DetailsForm(request.POST, offer=choice.offer, rungs=rungs)
-            if form.is_valid():
+            if form.is_valid() and not resend:
                 key = draft.get("key") if draft.get("answers") else None
                 request.session[self.draft_key] = {
                     "offer": choice.offer.pk,
@@ -261,17 +279,21 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
                     "tz": choice.zone,
                     "answers": form.answers(),
                     "key": key or uuid.uuid4().hex,
+                    "stamp": verdict.nonce,
+                    "saved_at": now.timestamp(),
                 }
                 return redirect(self.step_url(request, "check"))
         else:
+            stamp = bot_guard.issue_stamp(now, request.session)
             initial = initial_from_answers(draft.get("answers", {}))
             form = DetailsForm(initial=initial, offer=choice.offer, rungs=rungs)
         return self.step(
             request,
             "details.html",
-            status=400 if form.errors else 200,
+            status=400 if form.errors or resend else 200,
             choice=choice,
             form=form,
+            resend=resend,
             errors=form.error_list() if form.is_bound else [],
             rungs=rungs,
             stamp=stamp,
@@ -288,7 +310,8 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
 
     @path("check/", name="check")
     def check_answers(self, request):
-        draft = self.load_draft(request)
+        now = timezone.now()
+        draft = self.load_draft(request, now)
         if draft.get("placed"):
             return redirect(self.done_url(request, draft["placed"]))
         if not draft.get("answers"):
@@ -299,7 +322,6 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
         if request.method != "POST":
             return self.check_page(request, choice, draft)
 
-        now = timezone.now()
         if not bot_guard.within_rate_limit(
             "booking",
             client_key(request),
@@ -308,6 +330,16 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             window_seconds=settings.BOOKING_RATE_WINDOW_SECONDS,
         ):
             return self.step(request, "rejected.html", status=429, rate_limited=True)
+        if not bot_guard.spend_stamp(draft.get("stamp"), draft["key"], request.session):
+            # The form's stamp already made another booking: the answers stay in the draft, and
+            # sending the details form again (prefilled) gives this browser a stamp of its own.
+            return self.step(
+                request,
+                "problem.html",
+                status=409,
+                message=STAMP_USED,
+                details_url=self.step_url(request, "details"),
+            )
         try:
             booking = services.place_booking(
                 offer=choice.offer,
@@ -324,7 +356,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             return self.step(request, "problem.html", status=400, message=exc.message, choice=choice)
         ref = booking.public_id.hex
         # The answers leave the session now; the key stays so a repeat POST finds this booking.
-        request.session[self.draft_key] = {"placed": ref, "key": draft["key"]}
+        request.session[self.draft_key] = {"placed": ref, "key": draft["key"], "saved_at": now.timestamp()}
         request.session[DONE_SALT] = signing.dumps(ref, salt=DONE_SALT)
         return redirect(self.done_url(request, ref))
 
@@ -371,7 +403,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
     @path("check/new-time/", name="retime")
     def retime(self, request):
         """Swap the draft's time for one of the alternatives, keeping every answer (POST only)."""
-        draft = self.load_draft(request)
+        draft = self.load_draft(request, timezone.now())
         start = parse_iso_utc(request.POST.get("start"))
         if request.method != "POST" or not draft.get("answers") or start is None:
             return redirect(

@@ -2,8 +2,12 @@
 
 from datetime import timedelta
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+# Manage links expire a while after this (bookings/manage_links.py), so it is bounded.
+MAX_HORIZON_DAYS = 365
 
 
 @register_setting(icon="date")
@@ -11,7 +15,11 @@ class BookingSettings(BaseSiteSetting):
     minimum_notice_hours = models.PositiveSmallIntegerField(
         default=48, help_text="How long before a chat it can still be booked."
     )
-    horizon_days = models.PositiveSmallIntegerField(default=84, help_text="How far ahead people can book.")
+    horizon_days = models.PositiveSmallIntegerField(
+        default=84,
+        validators=[MaxValueValidator(MAX_HORIZON_DAYS)],
+        help_text=f"How far ahead people can book (at most {MAX_HORIZON_DAYS} days).",
+    )
     slot_step_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="Chats start on this grid, counted from the start of each free period."
     )

@@ -29,7 +29,9 @@ from bookings.models import PartnerFeed, hash_token
 
 logger = logging.getLogger(__name__)
 
-CACHE_SECONDS = 300  # what a calendar client (or proxy on the partner's side) may reuse
+# The address is a bearer secret: a calendar client may keep the body but asks again (ETag/304)
+# before reusing it, and shared caches keep nothing (docs/feeds.md, "HTTP").
+CACHE_CONTROL = "private, max-age=0"
 RENDER_CACHE_SECONDS = 24 * 3600
 MAX_TOKEN_LENGTH = 100  # ours are 32 characters; longer is never worth a query
 
@@ -120,7 +122,7 @@ def _partner_feed(request: HttpRequest, token: str) -> HttpResponse:
     headers = {
         "ETag": etag,
         "Last-Modified": http_date(last_modified.timestamp()),
-        "Cache-Control": f"private, max-age={CACHE_SECONDS}",
+        "Cache-Control": CACHE_CONTROL,
     }
     if _not_modified(request, etag, last_modified):
         not_modified = HttpResponseNotModified()

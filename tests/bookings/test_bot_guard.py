@@ -13,15 +13,18 @@ from bookings.journey import bot_guard
 NOW = datetime.fromtimestamp(1_800_000_000, UTC)
 
 
+SESSION = {}  # the browser session the stamps below were issued to (a dict is enough here)
+
+
 def test_honeypot_filled_is_refused():
-    stamp = bot_guard.issue_stamp(NOW - timedelta(seconds=60))
+    stamp = bot_guard.issue_stamp(NOW - timedelta(seconds=60), SESSION)
     data = {"website": "http://spam.example", "form_stamp": stamp}
-    assert bot_guard.check_submission(data, now=NOW) == bot_guard.Verdict(False, "honeypot")
+    assert bot_guard.check_submission(data, now=NOW, session=SESSION) == bot_guard.Verdict(False, "honeypot")
 
 
 def test_a_person_at_normal_speed_passes():
-    data = {"website": "", "form_stamp": bot_guard.issue_stamp(NOW - timedelta(seconds=45))}
-    assert bot_guard.check_submission(data, now=NOW).ok
+    data = {"website": "", "form_stamp": bot_guard.issue_stamp(NOW - timedelta(seconds=45), SESSION)}
+    assert bot_guard.check_submission(data, now=NOW, session=SESSION).ok
 
 
 @pytest.mark.parametrize(
@@ -29,13 +32,30 @@ def test_a_person_at_normal_speed_passes():
     [
         ("", "stamp"),
         ("1800000000.0", "stamp"),
-        (bot_guard.issue_stamp(NOW - timedelta(seconds=60))[:-2] + "xx", "stamp"),
-        (bot_guard.issue_stamp(NOW - timedelta(seconds=0.5)), "too-fast"),
-        (bot_guard.issue_stamp(NOW - timedelta(seconds=7 * 3600)), "expired"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=60), SESSION)[:-2] + "xx", "stamp"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=0.5), SESSION), "too-fast"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=7 * 3600), SESSION), "expired"),
+        (bot_guard.issue_stamp(NOW - timedelta(seconds=60), {}), "other-session"),
     ],
 )
 def test_forged_replayed_or_too_fast_stamps_are_refused(stamp, reason):
-    assert bot_guard.check_submission({"form_stamp": stamp}, now=NOW) == bot_guard.Verdict(False, reason)
+    verdict = bot_guard.check_submission({"form_stamp": stamp}, now=NOW, session=SESSION)
+    assert (verdict.ok, verdict.reason) == (False, reason)
+
+
+def test_a_stamp_makes_one_booking_and_is_then_spent():
+    session = {}
+    stamp = bot_guard.issue_stamp(NOW - timedelta(seconds=60), session)
+    verdict = bot_guard.check_submission({"form_stamp": stamp}, now=NOW, session=session)
+    assert verdict.ok
+    twin = dict(session)  # a racing request that read the session before the stamp was spent
+    assert bot_guard.spend_stamp(verdict.nonce, "draft-1", session)
+    assert bot_guard.spend_stamp(verdict.nonce, "draft-1", session)  # the same draft, sent again
+    assert not bot_guard.spend_stamp(verdict.nonce, "draft-2", twin)  # a second draft: refused
+    assert not bot_guard.spend_stamp(None, "draft-3", session)
+    for who in (session, twin):
+        again = bot_guard.check_submission({"form_stamp": stamp}, now=NOW, session=who)
+        assert (again.ok, again.reason) == (False, "other-session" if who is session else "spent")
 
 
 def test_rate_limit_allows_up_to_the_limit_per_window(settings):

@@ -1,12 +1,14 @@
 """The booking journey through Django's test client: steps, errors, races, bots, query budgets."""
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -18,6 +20,7 @@ from bookings.demo import content as demo
 from bookings.journey import bot_guard
 from bookings.journey.pages import BookingPage
 from bookings.models import Booking, BookingSettings, BookingStatus, Offer, Partner
+from bookings.privacy.purge import purge
 from bookings.zones import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
 from tests.home.factories import HomePageFactory, LadderRungFactory
 from tests.support.slots import available_slots
@@ -93,7 +96,6 @@ def answers(rungs=(), **overrides):
         "access_needs": "",
         "privacy": "on",
         bot_guard.HONEYPOT_FIELD: "",
-        "form_stamp": bot_guard.issue_stamp(timezone.now()),
     }
     if rungs:
         data["ladder_rung"] = str(rungs[-1].pk)
@@ -101,7 +103,16 @@ def answers(rungs=(), **overrides):
     return data
 
 
+def session_stamp(client, now=None) -> str:
+    """A form stamp as the details page would have issued it to this client's session."""
+    session = client.session
+    stamp = bot_guard.issue_stamp(now or timezone.now(), session)
+    session.save()
+    return stamp
+
+
 def submit_details(client, page, offer, start, partner=None, rungs=(), tz="Europe/London", **overrides):
+    overrides.setdefault("form_stamp", session_stamp(client))
     choice = {
         "offer": offer.pk,
         "partner": partner.pk if partner else "any",
@@ -280,7 +291,7 @@ def test_happy_path_creates_one_booking_and_shows_confirmation(
     assert "Check your answers" in html and "Alex Example" in html and "Co-production" in html
     assert "Confirm booking" in html
     assert len(re.findall(r">Change<span", html)) >= 9
-    assert check["Cache-Control"] == "no-store"
+    assert check["Cache-Control"] == "private, no-store"
 
     placed = client.post(response["Location"])
     assert placed.status_code == 302 and "/done/" in placed["Location"]
@@ -289,10 +300,9 @@ def test_happy_path_creates_one_booking_and_shows_confirmation(
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.booker_time_zone == "Europe/Paris"
     assert booking.ladder_rung == rungs[-1]
-    assert client.session[f"bookings.draft.{booking_page.pk}"] == {
-        "placed": booking.public_id.hex,
-        "key": booking.idempotency_key,
-    }
+    draft = client.session[f"bookings.draft.{booking_page.pk}"]
+    assert draft.keys() == {"placed", "key", "saved_at"}  # the answers have left the session
+    assert (draft["placed"], draft["key"]) == (booking.public_id.hex, booking.idempotency_key)
 
     with django_assert_max_num_queries(QUERY_BUDGET):
         done = client.get(placed["Location"])
@@ -413,7 +423,7 @@ def test_too_fast_submission_is_refused(client, booking_page, offer, partner, ru
     response = submit_details(client, booking_page, offer, start, partner, rungs)
     assert response.status_code == 400
     assert f"bookings.draft.{booking_page.pk}" not in client.session
-    shown_earlier = bot_guard.issue_stamp(timezone.now() - timedelta(seconds=10))
+    shown_earlier = session_stamp(client, timezone.now() - timedelta(seconds=10))
     ok = submit_details(client, booking_page, offer, start, partner, rungs, form_stamp=shown_earlier)
     assert ok.status_code == 302
     # Someone who already passed once and comes back to change one answer may be quick.
@@ -471,3 +481,118 @@ def test_an_address_a_calendar_invite_cannot_carry_is_refused_kindly(client, boo
     assert response.status_code == 400
     assert "Enter an email address in the correct format" in body(response)
     assert 'value="a@[127.0.0.1]"' in body(response)  # the input is kept
+
+
+# --- Form stamps: bound to the session, spent by the booking (docs/privacy.md) ---------------
+
+
+def harvested_stamp(client, page, offer, partner, start) -> str:
+    """The stamp a visitor (or a scraper) finds in the details form's HTML."""
+    choice = {"offer": offer.pk, "partner": partner.pk, "tz": "Europe/London", "start": iso_utc(start)}
+    html = body(client.get(step(page, "details", **choice)))
+    return unescape(re.search(r'name="form_stamp" value="([^"]+)"', html).group(1))
+
+
+def book_with(client, page, offer, start, partner, rungs, stamp):
+    client.post(
+        step(page, "details"),
+        {"offer": offer.pk, "partner": partner.pk, "tz": "Europe/London", "start": iso_utc(start)}
+        | answers(rungs, form_stamp=stamp),
+    )
+    return client.post(step(page, "check"))
+
+
+def test_one_harvested_stamp_replayed_from_fresh_sessions_makes_at_most_one_booking(
+    client, booking_page, offer, partner, rungs
+):
+    now = timezone.now()
+    starts = [s.start for s in available_slots(offer, now, now + timedelta(days=14), now, partner=partner)]
+    assert len(starts) > 61
+    stamp = harvested_stamp(client, booking_page, offer, partner, starts[0])
+    assert book_with(client, booking_page, offer, starts[0], partner, rungs, stamp).status_code == 302
+    for start in starts[1:61]:
+        book_with(Client(), booking_page, offer, start, partner, rungs, stamp)
+    assert Booking.objects.count() == 1
+
+
+def test_a_stamp_from_another_session_is_refused_kindly_with_the_answers_kept(
+    client, booking_page, offer, partner, rungs
+):
+    start = first_slot(offer, partner)
+    stamp = harvested_stamp(Client(), booking_page, offer, partner, start)
+    response = submit_details(client, booking_page, offer, start, partner, rungs, form_stamp=stamp)
+    html = body(response)
+    assert response.status_code == 400
+    assert "Please check your details and send them again" in html
+    assert 'value="Alex Example"' in html and "Redesigning discharge planning" in html
+    assert f"bookings.draft.{booking_page.pk}" not in client.session
+    # The form shown again carries a stamp of this session's own, so sending it works.
+    fresh = unescape(re.search(r'name="form_stamp" value="([^"]+)"', html).group(1))
+    assert fresh != stamp
+    assert (
+        submit_details(client, booking_page, offer, start, partner, rungs, form_stamp=fresh).status_code
+        == 302
+    )
+    assert client.post(step(booking_page, "check")).status_code == 302
+    assert Booking.objects.count() == 1
+
+
+def test_a_used_stamp_cannot_book_again_from_the_same_session(client, booking_page, offer, partner, rungs):
+    first, second = first_slot(offer, partner), first_slot(offer, partner, index=8)
+    stamp = harvested_stamp(client, booking_page, offer, partner, first)
+    assert book_with(client, booking_page, offer, first, partner, rungs, stamp).status_code == 302
+    again = submit_details(client, booking_page, offer, second, partner, rungs, form_stamp=stamp)
+    assert again.status_code == 400
+    assert "Please check your details and send them again" in body(again)
+    assert 'value="Alex Example"' in body(again)
+    assert Booking.objects.count() == 1
+
+
+def test_two_drafts_racing_on_one_stamp_make_one_booking(client, booking_page, offer, partner, rungs):
+    first, second = first_slot(offer, partner), first_slot(offer, partner, index=8)
+    stamp = harvested_stamp(client, booking_page, offer, partner, first)
+    key = f"bookings.draft.{booking_page.pk}"
+    submit_details(client, booking_page, offer, second, partner, rungs, form_stamp=stamp)
+    # A request that raced the booking below with a draft of its own (another idempotency key).
+    racing = {**client.session[key], "key": uuid.uuid4().hex}
+    assert book_with(client, booking_page, offer, first, partner, rungs, stamp).status_code == 302
+    session = client.session
+    session[key] = racing
+    session.save()
+    refused = client.post(step(booking_page, "check"))
+    assert refused.status_code == 409
+    assert "already been used to book a chat" in body(refused)
+    assert client.session[key]["answers"]["name"] == "Alex Example"  # nothing lost
+    assert Booking.objects.count() == 1
+
+
+# --- Drafts leave the session (docs/privacy.md, "Booking drafts") ---------------------------
+
+
+def test_an_abandoned_draft_is_dropped_after_three_hours(client, booking_page, offer, partner, rungs):
+    submit_details(client, booking_page, offer, first_slot(offer, partner), partner, rungs)
+    key = f"bookings.draft.{booking_page.pk}"
+    session = client.session
+    session[key] = {**session[key], "saved_at": session[key]["saved_at"] - 3 * 3600 - 1}
+    session.save()
+    assert client.get(step(booking_page, "check")).status_code == 302  # back to the start
+    assert key not in client.session
+    assert Booking.objects.count() == 0
+
+
+def test_a_recent_draft_is_kept(client, booking_page, offer, partner, rungs):
+    submit_details(client, booking_page, offer, first_slot(offer, partner), partner, rungs)
+    key = f"bookings.draft.{booking_page.pk}"
+    session = client.session
+    session[key] = {**session[key], "saved_at": session[key]["saved_at"] - 2 * 3600}
+    session.save()
+    assert client.get(step(booking_page, "check")).status_code == 200
+    assert client.session[key]["answers"]["email"] == "alex@example.org"
+
+
+def test_sessions_last_hours_and_the_purge_removes_them(client, booking_page, offer, partner, rungs):
+    submit_details(client, booking_page, offer, first_slot(offer, partner), partner, rungs)
+    row = Session.objects.get(session_key=client.session.session_key)
+    assert row.expire_date - timezone.now() <= timedelta(hours=12)
+    assert purge(now=row.expire_date + timedelta(seconds=1))["sessions"] >= 1
+    assert not Session.objects.filter(session_key=row.session_key).exists()

@@ -88,7 +88,7 @@ def test_manage_page_shows_the_booking_with_private_headers(client, booking):
     assert "UK time (Europe/London)" in html
     assert "Cancel this chat" in html and "Choose a new time" in html
     assert "Private notes about the project" not in html
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     # Never sent off-site; see bookings/journey/manage_views.py.
     assert response["Referrer-Policy"] == "same-origin"
     assert 'method="post"' in html
@@ -156,7 +156,7 @@ def test_dead_tokens_all_get_the_same_404(client, booking, offer, partner):
         for name in ("manage", "rebook"):
             response = client.get(url(name, token))
             assert response.status_code == 404, label
-            assert response["Cache-Control"] == "no-store"
+            assert response["Cache-Control"] == "private, no-store"
             bodies.add(response.content)
         assert client.post(url("cancel", token)).status_code == 404, label
     assert len(bodies) == 1
@@ -197,3 +197,46 @@ def test_refused_requests_never_log_the_token(client, booking, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "/bookings/manage/[redacted]" in logged
     assert token not in logged
+
+
+# --- A link is for one chat (docs/privacy.md, "Manage links") ------------------------------
+
+
+def test_a_link_signed_400_days_ago_no_longer_opens(client, booking, monkeypatch):
+    fresh = url("manage", booking)
+    signed_at = signing.time.time() - 400 * 86400
+    with monkeypatch.context() as frozen:
+        frozen.setattr(signing.time, "time", lambda: signed_at)
+        old = url("manage", booking)  # the same booking and sequence, signed 400 days ago
+    assert old != fresh
+    assert client.get(fresh).status_code == 200
+    response = client.get(old)
+    assert response.status_code == 404
+    assert "Alex Example" not in response.content.decode()
+    assert manage_links.booking_for_token(old.split("/")[-2]) is None
+
+
+def test_a_chat_eleven_days_ago_says_it_has_happened(client, offer, partner):
+    start = timezone.now() - timedelta(days=11)
+    past = BookingFactory(offer=offer, partner=partner, start=start, booker_name="Alex Example")
+    before = state(past)
+    for response in (
+        client.get(url("manage", past)),
+        client.get(url("rebook", past)),
+        client.post(url("cancel", past)),
+        client.post(url("rebook", past), {"start": iso_utc(free_starts(offer, partner)[0])}),
+    ):
+        html = response.content.decode()
+        assert response.status_code == 410
+        assert "This chat has happened" in html
+        assert "starts in less than" not in html
+        assert "Cancel this chat" not in html and "Choose a new time" not in html
+        assert response["Cache-Control"] == "private, no-store"
+    assert state(past) == before
+
+
+def test_a_chat_under_way_says_it_has_started(client, offer, partner):
+    started = BookingFactory(offer=offer, partner=partner, start=timezone.now() - timedelta(minutes=10))
+    html = client.get(url("manage", started)).content.decode()
+    assert "This chat has started" in html
+    assert "starts in less than" not in html

@@ -12,9 +12,11 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
 from bookings import manage_links, services
+from bookings.journey import bot_guard
 from bookings.journey.pages import BookingPage
 from bookings.models import Booking, BookingStatus
 from bookings.services import BookerDetails
+from bookings.zones import iso_utc
 from tests.bookings.factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 from tests.home.factories import LadderRungFactory
 from tests.support.slots import available_slots
@@ -229,3 +231,30 @@ def test_manage_page_rebook_then_cancel(booking, live_server, page, assert_acces
     assert_accessible("cancelled")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+
+
+def test_a_chat_that_has_happened_and_a_copied_form_are_explained(
+    journey, live_server, page, assert_accessible
+):
+    offer, partner = journey["offer"], journey["partner"]
+    past = BookingFactory(offer=offer, partner=partner, start=timezone.now() - timedelta(days=11))
+    response = page.goto(live_server.url + f"/bookings/manage/{manage_links.make_token(past)}/")
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("This chat has happened")
+    expect(page.get_by_role("button", name="Cancel this chat")).to_have_count(0)
+    expect(page.get_by_role("link", name="Choose a new time")).to_have_count(0)
+    assert_accessible("chat has happened")
+
+    start = iso_utc(first_free(offer))
+    details = journey["page"].url + journey["page"].reverse_subpage("details")
+    page.goto(live_server.url + details + f"?offer={offer.pk}&partner={partner.pk}&start={start}")
+    type_into(page, "Full name", "Alex Example")
+    # A genuine stamp, but issued to another browser's session (as if the page had been copied).
+    copied = bot_guard.issue_stamp(timezone.now(), {})
+    page.locator("input[name=form_stamp]").evaluate("(input, value) => { input.value = value }", copied)
+    page.get_by_role("button", name="Continue").click()
+    notice = page.get_by_role("alert").filter(has_text="Please check your details and send them again")
+    expect(notice).to_be_visible()
+    expect(page.get_by_label("Full name")).to_have_value("Alex Example")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible("copied form shown again")

@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import RequestFactory
+from wagtail.models import Page
 
-from config.middleware import SecurityHeadersMiddleware
+from config.middleware import PreviewAwareCSPMiddleware
 
 PAGES = ["/", "/for-professionals/", "/search/?query=co-production", "/no-such-page/"]
 
@@ -46,10 +49,30 @@ def test_500_page_has_no_inline_code():
 
 
 def test_wagtail_preview_may_frame_the_page_but_the_public_site_may_not():
-    middleware = SecurityHeadersMiddleware(lambda request: HttpResponse("page"))
+    middleware = PreviewAwareCSPMiddleware(lambda request: HttpResponse("page"))
     public = RequestFactory().get("/for-professionals/")
     preview = RequestFactory().get("/for-professionals/")
     preview.is_dummy = True  # what Wagtail sets on the request it renders a preview with
     assert "frame-ancestors 'none'" in middleware(public)["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in middleware(preview)["Content-Security-Policy"]
     assert "frame-ancestors 'none'" not in middleware(preview)["Content-Security-Policy"]
+    assert "script-src 'self'" in middleware(preview)["Content-Security-Policy"]
+
+
+def test_a_real_wagtail_preview_keeps_the_strict_policy_but_may_be_framed(demo, admin_user):
+    """Wagtail's own preview machinery runs the whole middleware stack on its dummy request."""
+    page = Page.objects.get(url_path__endswith="/for-professionals/").specific
+    editor = RequestFactory().get(f"/admin/pages/{page.pk}/edit/preview/")
+    editor.user, editor.session = admin_user, SessionStore()
+    response = page.make_preview_request(editor, page.default_preview_mode)
+    policy = response["Content-Security-Policy"]
+    assert response.status_code == 200
+    assert "frame-ancestors 'self'" in policy and "frame-ancestors 'none'" not in policy
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    anonymous = RequestFactory().get("/for-professionals/")
+    anonymous.user, anonymous.session = AnonymousUser(), SessionStore()
+    assert (
+        "frame-ancestors 'none'"
+        in PreviewAwareCSPMiddleware(lambda r: HttpResponse())(anonymous)["Content-Security-Policy"]
+    )
