@@ -30,7 +30,6 @@ node_modules/.package-lock.json: package-lock.json
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 demo: migrate
 	$(BIN)/python manage.py load_demo_content

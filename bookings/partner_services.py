@@ -41,6 +41,7 @@ from bookings.outbox import caldav
 from bookings.outbox.notifications import partner_reinvited
 from bookings.outbox.tasks import schedule_push
 from bookings.services import confirm, decline, mark_completed, mark_no_show
+from bookings.task_queue import enqueue_on_commit
 
 # --- Chats, free times, time off, limits ---
 
@@ -313,7 +314,7 @@ def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> Exter
         calendar = ExternalCalendar.objects.select_for_update().filter(partner_id=partner.pk).first()
         if calendar is not None and calendar.url == url:
             # The same address again: keep its busy times and history, but read it now.
-            sync_partner_calendar.enqueue(partner.pk, True)
+            enqueue_on_commit(sync_partner_calendar, partner.pk, True)
             return calendar
         BusyInterval.objects.filter(partner_id=partner.pk).delete()
         calendar, _ = ExternalCalendar.objects.update_or_create(
@@ -327,7 +328,7 @@ def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> Exter
                 "error_message": "",
             },
         )
-        sync_partner_calendar.enqueue(partner.pk, True)
+        enqueue_on_commit(sync_partner_calendar, partner.pk, True)
     return calendar
 
 
@@ -337,7 +338,7 @@ def request_calendar_sync(partner: Partner) -> bool:
     with transaction.atomic():
         if not ExternalCalendar.objects.filter(partner_id=partner.pk).exists():
             return False
-        sync_partner_calendar.enqueue(partner.pk, True)
+        enqueue_on_commit(sync_partner_calendar, partner.pk, True)
     return True
 
 

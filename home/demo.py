@@ -10,19 +10,15 @@ import json
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
-from wagtail.contrib.settings.registry import registry as settings_registry
-from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
-from wagtail.models import Collection, GroupPagePermission, Locale, Page, Site
-from wagtail.snippets.models import get_snippet_models
+from wagtail.models import Page, Site
 
+from . import site_setup
 from .models import ContentPage, HomePage, LadderRung, SiteChrome, Testimonial
 
 EDITOR_USERNAME = "editor"
-EDITORS_GROUP = "Editors"
+EDITORS_GROUP = site_setup.EDITORS_GROUP
 FOR_PROFESSIONALS_SLUG = "for-professionals"
 
 # No reliable address for the film is known, so this is a search link (as in resources/demo.py);
@@ -80,39 +76,9 @@ TESTIMONIALS = [
 ]
 
 
-def ensure_tree_root() -> Page:
-    """Wagtail's page tree root, root collection and default locale, which its migrations create;
-    a flushed database (as browser tests leave it) has none of them, and pages and documents
-    need all three."""
-    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node()
-    if root is None:
-        root = Page.add_root(instance=Page(title="Root", slug="root", live=True))
-    return root
-
-
 def ensure_editor(password: str):
     """The demo editor: not a superuser, but in Editors with rights to pages, snippets and settings."""
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    models = [*get_snippet_models(), *settings_registry]
-    content_types = ContentType.objects.get_for_models(*models).values()
-    wanted = Permission.objects.filter(content_type__in=content_types).exclude(codename__startswith="lock_")
-    wanted = [
-        *wanted,
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
-    ]
-    missing = [p for p in wanted if p not in set(group.permissions.all())]
-    if missing:
-        group.permissions.add(*missing)
-
-    root = ensure_tree_root()
-    for codename in ("add_page", "change_page", "publish_page"):
-        GroupPagePermission.objects.get_or_create(
-            group=group, page=root, permission=Permission.objects.get(codename=codename)
-        )
-
+    group = site_setup.ensure_editors_group()
     user, created = get_user_model().objects.get_or_create(
         username=EDITOR_USERNAME,
         defaults={"first_name": "Demo", "last_name": "Editor", "email": "editor@example.org"},
@@ -151,42 +117,19 @@ def ensure_testimonials() -> list[Testimonial]:
 
 
 def ensure_home_page() -> HomePage:
-    """The site's HomePage, replacing Wagtail's placeholder "Welcome" page on a fresh install."""
-    home = HomePage.objects.first()
-    root = ensure_tree_root()
-    site = Site.objects.filter(is_default_site=True).first()
-    if home is None:
-        placeholders = [
-            page
-            for page in root.get_children().filter(content_type=ContentType.objects.get_for_model(Page))
-            if page.get_children_count() == 0
-        ]
-        if site is not None and site.root_page_id in {p.pk for p in placeholders}:
-            # Deleting a site's root page deletes the site (and its settings); park it first.
-            site.root_page = root
-            site.save()
-        # Only the untouched placeholder (a plain Page with no children) goes, never real content.
-        for placeholder in placeholders:
-            placeholder.delete()
-        home = HomePage(
-            title="Lived experience at the heart of mental health care",
-            slug="home",
-            seo_title="Home",
-            intro=(
-                "We are people with lived experience of mental health services. We help health and care "
-                "professionals involve the people who use their services, from a first conversation to "
-                "full co-production."
-            ),
-            summary="Who we are and how we help professionals work with people who use services.",
-        )
-        root.add_child(instance=home)
-        home.save_revision().publish()
-    if site is None:
-        site = Site(hostname="localhost", port=80, is_default_site=True)
-    if site.root_page_id != home.pk or not site.site_name:
-        site.root_page = home
-        site.site_name = site.site_name or settings.WAGTAIL_SITE_NAME
-        site.save()
+    """The site's HomePage, replacing Wagtail's placeholder "Welcome" page on a fresh install,
+    and the default Site at SITE_URL's address."""
+    home = site_setup.ensure_home_page(
+        title="Lived experience at the heart of mental health care",
+        seo_title="Home",
+        intro=(
+            "We are people with lived experience of mental health services. We help health and care "
+            "professionals involve the people who use their services, from a first conversation to "
+            "full co-production."
+        ),
+        summary="Who we are and how we help professionals work with people who use services.",
+    )
+    site_setup.ensure_default_site(home, settings.SITE_URL)
     return home
 
 

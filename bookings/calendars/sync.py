@@ -25,6 +25,7 @@ from bookings.calendars.busy import busy_intervals_isolated
 from bookings.calendars.fetch import CalendarFetchError, fetch_calendar
 from bookings.models import DEFAULT_TIME_ZONE, BusyInterval, ExternalCalendar
 from bookings.slots import policy_for_site
+from bookings.task_queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,6 @@ def sync_due_calendars(now: datetime) -> int:
     ).values_list("partner_id", flat=True)
     count = 0
     for partner_id in due:
-        sync_partner_calendar.enqueue(partner_id)
+        enqueue_on_commit(sync_partner_calendar, partner_id)
         count += 1
     return count

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from bookings.outbox import account_delivery, caldav, delivery, reinvite
+from bookings.task_queue import enqueue_on_commit
 
 
 @task()
@@ -18,10 +19,7 @@ def deliver_notification(notification_id: int) -> str:
 
 def schedule_delivery(notification_id: int, when: datetime | None = None) -> None:
     """Queue delivery of one email, now or not before `when`, in the caller's transaction."""
-    if when is None:
-        deliver_notification.enqueue(notification_id)
-    else:
-        deliver_notification.using(run_after=when).enqueue(notification_id)
+    enqueue_on_commit(deliver_notification, notification_id, when=when)
 
 
 @task()
@@ -32,10 +30,7 @@ def deliver_account_email(account_email_id: int) -> str:
 
 def schedule_account_email(account_email_id: int, when: datetime | None = None) -> None:
     """Queue delivery of one account email, now or not before `when`, in the caller's transaction."""
-    if when is None:
-        deliver_account_email.enqueue(account_email_id)
-    else:
-        deliver_account_email.using(run_after=when).enqueue(account_email_id)
+    enqueue_on_commit(deliver_account_email, account_email_id, when=when)
 
 
 @task()
@@ -49,7 +44,4 @@ def _email_instead(partner_id: int, *, now: datetime) -> None:
 
 
 def schedule_push(push_id: int, when: datetime | None = None) -> None:
-    if when is None:
-        push_to_caldav.enqueue(push_id)
-    else:
-        push_to_caldav.using(run_after=when).enqueue(push_id)
+    enqueue_on_commit(push_to_caldav, push_id, when=when)

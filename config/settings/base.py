@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.media import S3_BACKEND, media_origin, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -145,11 +148,25 @@ else:
     }
 
 # --- Background tasks -----------------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
+# The database backend (django-tasks-db) by default: tasks in PostgreSQL/SQLite, run by
+# `db_worker`. TASKS_BACKEND=rq with REDIS_URL: tasks in Redis, run by `rqworker` (django-tasks-rq,
+# docs/operations.md "RQ"). A dotted backend path is accepted too.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
+RQ_QUEUES = {
+    # Read only when RQ is the backend; the same Redis as the cache, the queue a task names.
+    "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600},
 }
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (the Redis that holds the queue).")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS.append("django_rq")  # the `rqworker` and `rqstats` commands
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": {"database": "django_tasks_db.DatabaseBackend"}.get(TASKS_BACKEND, TASKS_BACKEND),
+        }
+    }
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -188,10 +205,17 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+# Local disk, or an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (config/media.py,
+# docs/deploy.md "Shared media"): images, renditions and documents then live in the bucket.
+MEDIA_STORAGE = media_storage(os.environ)
+MEDIA_ORIGIN = media_origin(os.environ)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if MEDIA_STORAGE["BACKEND"] == S3_BACKEND:
+    # Wagtail checks a document's privacy, then redirects to a short-lived signed URL.
+    WAGTAILDOCS_SERVE_METHOD = "redirect"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail --------------------------------------------------------------------------------
@@ -214,7 +238,8 @@ CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Media in an S3 bucket load from its origin (config/media.py, docs/deploy.md).
+        "img-src": ["'self'", "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "frame-src": [
@@ -309,6 +334,12 @@ REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))
 # How long after a chat is marked completed the booker is asked how it went (docs/impact.md).
 FEEDBACK_REQUEST_AFTER_HOURS = float(os.environ.get("FEEDBACK_REQUEST_AFTER_HOURS", "24"))
+
+# --- First run (manage.py bootstrap_site, docs/deploy.md) ------------------------------------
+# The first superuser; unset, bootstrap_site skips it. An existing user is never changed.
+BOOTSTRAP_SUPERUSER_USERNAME = os.environ.get("BOOTSTRAP_SUPERUSER_USERNAME", "").strip()
+BOOTSTRAP_SUPERUSER_EMAIL = os.environ.get("BOOTSTRAP_SUPERUSER_EMAIL", "").strip()
+BOOTSTRAP_SUPERUSER_PASSWORD = os.environ.get("BOOTSTRAP_SUPERUSER_PASSWORD", "")
 
 # --- Demo accounts (make run only; load_demo_content prints them) ---------------------------
 DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "coproduction-demo-2026")

@@ -3,7 +3,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEV_SECRET_KEY, SECRET_KEY, env_bool
+from .base import DEV_SECRET_KEY, MEDIA_STORAGE, SECRET_KEY, env_bool
 
 DEBUG = False
 
@@ -20,7 +20,7 @@ if not os.environ.get("CALDAV_ENCRYPTION_KEY"):
     )
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

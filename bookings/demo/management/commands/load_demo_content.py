@@ -12,6 +12,7 @@ from wagtail.search import index
 from bookings.demo import content as bookings_demo
 from bookings.demo import impact as impact_demo
 from bookings.demo import logins as workspace_demo
+from bookings.journey.pages import BookingPage
 from home import demo
 from resources import demo as resources_demo
 
@@ -40,7 +41,9 @@ class Command(BaseCommand):
             )
             demo.ensure_home_body(home, for_professionals)
             privacy = demo.ensure_privacy_notice(home)
-            booking_page = bookings_demo.build(for_professionals)
+            # After bootstrap_site the site already has its booking page: complete that one.
+            made = BookingPage.objects.filter(slug=bookings_demo.SLUG).first()
+            booking_page = bookings_demo.build(made.get_parent() if made else for_professionals)
             partner = bookings_demo.ensure_partners()[0]
             workspace_demo.ensure_demo_partner_login(partner)
             coordinator = workspace_demo.ensure_demo_staff_login()
