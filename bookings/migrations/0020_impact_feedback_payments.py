@@ -34,7 +34,7 @@ def grant_staff(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0016_horizon_limit'),
+        ('bookings', '0017_cache_table'),
         ('home', '0002_testimonial_drafts_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
