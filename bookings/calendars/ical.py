@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, Parameters, vCalAddress, vDuration, vText
+from icalendar import Calendar, Event, Parameters, vCalAddress, vDuration, vText, vUri
 
 DEFAULT_PRODID = "-//coproduction-site//bookings//EN"
 METHODS = frozenset({"REQUEST", "CANCEL"})
@@ -84,6 +84,9 @@ class EventData:
     description: str = ""
     location: str = ""
     url: str = ""
+    # RFC 7986 CONFERENCE: the video link, written VALUE=URI;FEATURE=VIDEO;LABEL=...
+    conference: str = ""
+    conference_label: str = ""
     status: str = "CONFIRMED"
     organizer: Person | None = None
     attendees: tuple[Person, ...] = ()
@@ -231,6 +234,11 @@ def _vevent(event: EventData, *, dtstamp: datetime, status: str, with_people: bo
         vevent.add("location", _Text(location))
     if event.url:
         vevent.add("url", _url(event.url))
+    if event.conference:
+        params = {"VALUE": "URI", "FEATURE": "VIDEO"}
+        if label := clean_text(event.conference_label).replace('"', ""):
+            params["LABEL"] = label
+        vevent.add("conference", vUri(uri_value(_url(event.conference)), params=params))
     vevent.add("status", status)
     if with_people:
         if event.organizer is not None:
@@ -251,6 +259,13 @@ def _url(value: str) -> str:
     if _URI_UNSAFE.search(value) or not value.lower().startswith(("https://", "http://")):
         raise ValueError(f"url must be an http(s) URL with no spaces or control characters: {value!r}")
     return value
+
+
+def uri_value(url: str) -> str:
+    """A URL as a URI-valued property carries it. vobject splits such values at "," and ";" (it
+    treats them as lists), so those two are percent-encoded, which RFC 3986 lets any URI do for a
+    sub-delimiter inside a query or path; every other character is checked by `_url` already."""
+    return url.replace(",", "%2C").replace(";", "%3B")
 
 
 def _address(person: Person, *, organizer: bool) -> vCalAddress:

@@ -76,8 +76,10 @@ def ensure_partners() -> list[Partner]:
     partners = []
     for name, bio, ranges in PARTNERS:
         email = f"{name.split()[0].lower()}@partners.example.org"  # a reserved domain: mail goes nowhere
+        # A standing video link on a reserved domain, so demo invites show joining details.
+        link = f"https://meet.example.org/{name.split()[0].lower()}"
         partner, created = Partner.objects.get_or_create(
-            display_name=name, defaults={"bio": bio, "email": email}
+            display_name=name, defaults={"bio": bio, "email": email, "meeting_link": link}
         )
         if created:
             for start, end in ranges:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import services
 from bookings.errors import BookingError, SlotUnavailable
+from bookings.joining import joining_details
 from bookings.manage_links import booking_for_token
 from bookings.models import BookingSettings, BookingStatus
 from bookings.slots import fortnight, policy_from_settings
@@ -63,6 +64,7 @@ def _context(request, booking, token, now, **extra) -> dict:
     return {
         "booking": booking,
         "is_request": booking.status == BookingStatus.PENDING,
+        "joining": joining_details(booking),
         "when": format_moment(booking.start, zone),
         "zone": zone,
         "zone_label": zone_label(zone),

@@ -26,7 +26,7 @@ from bookings.clients import client_key
 from bookings.errors import BookingError, SlotUnavailable
 from bookings.journey import bot_guard
 from bookings.journey.choice import ANY, Choice, choice_from_draft, parse_choice, query
-from bookings.journey.forms import DetailsForm, booker_details, initial_from_answers
+from bookings.journey.forms import DetailsForm, booker_details, initial_from_answers, readable_phone
 from bookings.models import Booking, BookingEntryPage, BookingSettings, BookingStatus, Format, Offer
 from bookings.slots import fortnight, nearest_free, policy_from_settings
 from bookings.zones import (
@@ -371,6 +371,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             answers=answers,
             rung=rung,
             format_label=Format(answers["format"]).label,
+            phone_label=readable_phone(answers.get("phone")),
             when=format_moment(choice.start, choice.zone),
             zone_label=zone_label(choice.zone),
             offers_url=self.step_url(request, "offers", tz=choice.zone),

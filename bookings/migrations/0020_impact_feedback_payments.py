@@ -34,7 +34,7 @@ def grant_staff(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0017_cache_table'),
+        ('bookings', '0018_joining_details_reminders_and_wording'),
         ('home', '0002_testimonial_drafts_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -31,6 +31,7 @@ from wagtail.models import Page
 from bookings import feedback
 from bookings.calendars import ical
 from bookings.calendars.feeds import booking_in_partner_feed
+from bookings.joining import VIDEO_LABEL, joining_details, partner_phone
 from bookings.manage_links import make_token
 from bookings.models import (
     DEFAULT_TIME_ZONE,
@@ -38,8 +39,11 @@ from bookings.models import (
     Booking,
     BookingEntryPage,
     EmailNotification,
+    EmailOpening,
     Recipient,
+    WordedKind,
 )
+from bookings.models.email_wording import opening_html, opening_text, placeholder_problem
 from bookings.outbox.caldav import booking_in_partner_caldav
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
@@ -53,12 +57,17 @@ INVITE_METHOD = {
     "cancelled": "CANCEL",
     "reassigned_away": "CANCEL",
     "calendar_copy": "REQUEST",
+    "details_updated": "REQUEST",
 }
 KINDS = frozenset(
     {*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder", "feedback_request"}
 )
 # Booker emails that include the manage link: those sent while the booking can still change.
-_WITH_MANAGE_LINK = frozenset({"request_sent", "confirmed", "rescheduled", "reassigned", "reminder"})
+_WITH_MANAGE_LINK = frozenset(
+    {"request_sent", "confirmed", "rescheduled", "reassigned", "reminder", "details_updated"}
+)
+# Emails about a chat that will not happen (with this partner): no phone number in them.
+_CLOSING_KINDS = frozenset({"cancelled", "declined", "reassigned_away"})
 _SUBJECTS = {
     "request_sent": "We have sent your chat request",
     "request_to_accept": "New chat request: please accept or decline",
@@ -71,6 +80,7 @@ _SUBJECTS = {
     "reassigned_away": "No longer yours: {offer}, {when}",
     "calendar_copy": "For your calendar: {offer}, {when}",
     "feedback_request": "How did your chat go? {offer}, {when}",
+    "details_updated": "New joining details: {offer}, {when}",
 }
 
 
@@ -165,15 +175,19 @@ def event_data(booking: Booking, partner=None) -> ical.EventData:
     attendees = [ical.Person(email=booking.booker_email, name=booking.booker_name, rsvp=True)]
     if address := partner_email(booking, partner):
         attendees.append(ical.Person(email=address, name=partner.display_name, partstat="ACCEPTED"))
-    how = booking.get_format_display()
+    # Joining details (docs/bookings.md): the link or address, never the booker's phone number.
+    joining = joining_details(booking)
     return ical.EventData(
         uid=booking.ical_uid,
         sequence=booking.sequence,
         start=booking.start,
         end=booking.end,
         summary=f"Thinking-partner chat: {booking.offer.title}",
-        description=f"{how}.\nTo change or cancel, use the links in the email that came with this invite.",
-        location=how,
+        description=f"{joining.description()}\n"
+        "To change or cancel, use the links in the email that came with this invite.",
+        location=joining.location(),
+        conference=joining.link,
+        conference_label=VIDEO_LABEL if joining.link else "",
         status="CONFIRMED",
         organizer=ical.Person(email=settings.BOOKINGS_MAILBOX, name=settings.WAGTAIL_SITE_NAME),
         attendees=tuple(attendees),
@@ -221,13 +235,36 @@ def context(notification: EmailNotification) -> dict:
         "cancel_reason": booking.cancel_reason if to_booker and kind == "cancelled" else "",
         "offer_title": ical.clean_text(booking.offer.title),
         "format": booking.get_format_display(),
+        "joining": joining_details(booking),
+        # The booker's number goes to the partner only, in the body (never a header or the invite),
+        # and only while they may still need to call it.
+        "phone": "" if to_booker or kind in _CLOSING_KINDS else partner_phone(booking),
         "times": chat_times(booking, reader_zone),
         "has_invite": kind in INVITE_METHOD and not in_feed,
         "in_feed": in_feed,
         "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
         "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
         "feedback_url": feedback_url(booking) if to_booker and kind == "feedback_request" else "",
+        **(opening(booking, kind, reader_zone) if to_booker else {"opening_text": "", "opening_html": ""}),
     }
+
+
+def opening(booking: Booking, kind: str, reader_zone: str) -> dict:
+    """The editor's opening paragraph for a booker email of `kind`, filled in, as plain text and
+    HTML; empty (the template's own wording) if there is none or it no longer checks out."""
+    if kind not in WordedKind.values:
+        return {"opening_text": "", "opening_html": ""}
+    row = EmailOpening.objects.filter(kind=kind).only("text").first()
+    if row is None or not row.text.strip() or placeholder_problem(row.text):
+        return {"opening_text": "", "opening_html": ""}
+    zone = resolve_zone(reader_zone)[0]
+    values = {
+        # One line of plain text each; the HTML part escapes them (models/email_wording.py).
+        "first_name": ical.clean_text(booking.booker_name).split(" ")[0],
+        "offer": ical.clean_text(booking.offer.title),
+        "date": format_day(local(booking.start, zone).date()),
+    }
+    return {"opening_text": opening_text(row.text, values), "opening_html": opening_html(row.text, values)}
 
 
 def build_message(notification: EmailNotification, *, now: datetime) -> EmailMultiAlternatives:

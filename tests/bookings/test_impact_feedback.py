@@ -23,6 +23,7 @@ from home.demo import ensure_editor
 from home.models import Testimonial
 from tests.home.factories import ContentPageFactory, HomePageFactory, LadderRungFactory, stream
 from tests.support.outbox import install_clock, run_worker, with_email
+from tests.support.second_factor import sign_in_verified
 
 from .factories import BookingFactory
 
@@ -133,7 +134,7 @@ def test_a_chat_walks_from_completed_to_a_published_quote_and_back(
 
     # An editor publishes the draft through Wagtail's admin.
     editor = ensure_editor("pw")
-    client.force_login(editor)
+    sign_in_verified(client, editor)
     edit_url = reverse("wagtailsnippets_home_testimonial:edit", args=[draft.pk])
     assert client.get(edit_url).status_code == 200
     form = {
@@ -164,7 +165,7 @@ def test_a_chat_walks_from_completed_to_a_published_quote_and_back(
     assert Feedback.objects.get(booking=booking).consent_withdrawn_at is not None
 
     # Without a recorded consent date, an editor cannot publish it again.
-    client.force_login(editor)
+    sign_in_verified(client, editor)
     response = client.post(edit_url, {**form, "consent_given_on": ""})
     assert response.status_code == 200
     assert "Record the date consent was given" in response.content.decode()

@@ -386,7 +386,7 @@ def test_offer_needing_acceptance_says_request_sent(client, booking_page, partne
 
 def test_invalid_booking_shows_a_clear_message(client, booking_page, offer, partner, rungs):
     start = first_slot(offer, partner)
-    submit_details(client, booking_page, offer, start, partner, rungs, format="phone")
+    submit_details(client, booking_page, offer, start, partner, rungs, format="phone", phone="07911 123456")
     offer.offers_phone = False
     offer.save()
     response = client.post(step(booking_page, "check"))
@@ -481,6 +481,35 @@ def test_an_address_a_calendar_invite_cannot_carry_is_refused_kindly(client, boo
     assert response.status_code == 400
     assert "Enter an email address in the correct format" in body(response)
     assert 'value="a@[127.0.0.1]"' in body(response)  # the input is kept
+
+
+# --- Phone chats (docs/bookings.md, "Joining details") ------------------------------------
+
+
+def test_a_phone_chat_asks_for_a_number_and_keeps_it_as_e164(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    missing = submit_details(client, booking_page, offer, start, partner, rungs, format="phone")
+    assert missing.status_code == 400
+    assert "Enter the phone number the partner should call you on" in body(missing)
+    wrong = submit_details(client, booking_page, offer, start, partner, rungs, format="phone", phone="12")
+    assert wrong.status_code == 400 and "Enter a phone number, like" in body(wrong)
+    typed = submit_details(
+        client, booking_page, offer, start, partner, rungs, format="phone", phone="07911 123456"
+    )
+    assert typed.status_code == 302
+    check = client.get(step(booking_page, "check"))
+    assert "07911 123456" in body(check)
+    client.post(step(booking_page, "check"))
+    assert str(Booking.objects.get().booker_phone) == "+447911123456"
+
+
+def test_a_number_given_for_a_video_chat_is_not_kept(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    response = submit_details(client, booking_page, offer, start, partner, rungs, phone="07911 123456")
+    assert response.status_code == 302
+    client.post(step(booking_page, "check"))
+    booking = Booking.objects.get()
+    assert booking.format == "video" and str(booking.booker_phone) == ""
 
 
 # --- Form stamps: bound to the session, spent by the booking (docs/privacy.md) ---------------

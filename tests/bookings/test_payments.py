@@ -16,6 +16,7 @@ from django.urls import reverse
 from bookings import payments, services, staff_services
 from bookings.errors import InvalidTransition
 from bookings.models import BookingStatus, PaymentBasis, PaymentLine, PaymentRule, PaymentStatus
+from tests.support.second_factor import sign_in_verified
 
 from .factories import BookingFactory, OfferFactory, PartnerFactory
 
@@ -210,8 +211,7 @@ def test_a_failed_status_change_leaves_no_line(partner, offer):
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_user("coordinator", password="pw")  # noqa: S106
     user.groups.add(Group.objects.get(name="Staff"))
-    client.force_login(user)
-    return client
+    return sign_in_verified(client, user)
 
 
 def test_staff_approve_a_month_and_export_it_for_finance(staff_client, partner, offer, monkeypatch):

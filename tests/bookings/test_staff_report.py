@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from bookings.staff.reports import bookings_by_month
+from tests.support.second_factor import sign_in_verified
 
 from .factories import BookingFactory, OfferFactory
 
@@ -33,8 +34,7 @@ def bookings():
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_user("coordinator", password="pw")  # noqa: S106
     user.groups.add(Group.objects.get(name="Staff"))
-    client.force_login(user)
-    return client
+    return sign_in_verified(client, user)
 
 
 def test_counts_are_by_uk_month_and_offer(bookings):

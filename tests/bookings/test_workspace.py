@@ -23,6 +23,7 @@ from bookings.models import (
     hash_token,
 )
 from bookings.outbox import tasks
+from tests.support.second_factor import password_sign_in, sign_in_verified
 from tests.support.workspace_people import editor, owner_world, partner_with_login
 
 from .factories import AvailabilityRuleFactory, BookingFactory, weekly
@@ -57,7 +58,7 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, world):
 
 
 def test_editor_without_a_partner_is_refused_with_an_explanation(client, world):
-    client.force_login(editor())
+    sign_in_verified(client, editor())
     response = client.get("/partners/")
     assert response.status_code == 403
     assert b"This area is for thinking partners" in response.content
@@ -423,7 +424,7 @@ def test_demo_partner_login_is_idempotent_and_powerless(world, client):
     assert not (second.is_staff or second.is_superuser)
     assert list(second.groups.values_list("name", flat=True)) == [PARTNER_GROUP]
     assert not Group.objects.get(name=PARTNER_GROUP).permissions.exists()
-    assert client.login(username="partner", password="partner-demo-2026")
+    assert password_sign_in(client, "partner", "partner-demo-2026")
     assert client.get("/partners/").status_code == 200
 
 

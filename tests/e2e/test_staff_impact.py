@@ -13,6 +13,7 @@ from bookings import services
 from bookings.models import PaymentLine, PaymentRule, PaymentStatus
 from tests.bookings.factories import BookingFactory
 from tests.e2e.test_staff_operations import check_our_part  # noqa: F401  (a fixture)
+from tests.support.second_factor import pass_second_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -31,6 +32,7 @@ def test_staff_approve_payments_and_read_the_report(live_server, page, django_us
     page.fill("input[name=username]", "cora")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    pass_second_factor(page, staff)
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/staff/payments/")

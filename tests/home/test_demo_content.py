@@ -4,6 +4,7 @@ from wagtail.models import Page, Revision, Site
 
 from bookings.journey.pages import BookingPage
 from home.models import ContentPage, HomePage, LadderRung, Testimonial
+from tests.support.second_factor import mark_verified, password_sign_in
 
 
 def model_counts():
@@ -65,7 +66,8 @@ def test_demo_editor_can_edit_but_is_not_a_superuser(demo, client):
     editor = get_user_model().objects.get(username="editor")
     assert not editor.is_superuser
     assert editor.groups.filter(name="Editors").exists()
-    assert client.login(username="editor", password="coproduction-demo-2026")
+    assert password_sign_in(client, "editor", "coproduction-demo-2026")
+    mark_verified(client, editor)
     page = ContentPage.objects.get(slug="for-professionals")
     for url in (
         "/admin/",
