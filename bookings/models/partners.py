@@ -80,6 +80,10 @@ class Partner(models.Model):
         default=False,
         help_text="If ticked, free times stay open on bank holidays.",
     )
+    # Some partners may not or do not want to be paid (benefits, employer rules): their chats
+    # still get a payment line, for £0 with this reason (docs/impact.md).
+    declines_payment = models.BooleanField(default=False)
+    payment_declined_reason = models.CharField(max_length=200, blank=True)
     # Joining details (docs/bookings.md, "Joining details"): the partner's standing video link,
     # sent to both people for every video chat that has no link of its own.
     meeting_link = models.URLField(

@@ -20,11 +20,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from wagtail.models import ModelLogEntry
 
 from bookings import services
 from bookings.errors import InvalidTransition
-from bookings.models import AccessAction, Booking, EmailNotification, HandBack, NotificationStatus
+from bookings.models import (
+    AccessAction,
+    Booking,
+    EmailNotification,
+    Feedback,
+    HandBack,
+    NotificationStatus,
+    PartnerReflection,
+)
+from home.models import Testimonial
 
 from . import records
 from .audit import record_request
@@ -81,6 +92,8 @@ def anonymise_booking(booking: Booking, *, now: datetime) -> None:
     Idempotent. Called inside the caller's transaction (erasure or the purge)."""
     records.access_records_naming(booking.booker_email, [booking.booker_name]).update(query="")
     HandBack.objects.filter(booking=booking).update(note="")
+    PartnerReflection.objects.filter(booking=booking).update(note="")
+    _erase_feedback(booking, now)
     notifications = EmailNotification.objects.filter(booking=booking)
     notifications.filter(status__in=UNWANTED).update(
         status=N.OBSOLETE, last_error="personal data erased", updated_at=now
@@ -94,6 +107,24 @@ def anonymise_booking(booking: Booking, *, now: datetime) -> None:
         erasure_requested_at=None,
         updated_at=now,
     )
+
+
+def _erase_feedback(booking: Booking, now: datetime) -> None:
+    """Feedback keeps its scores (usefulness, ladder rung) for reports; its free text goes, and a
+    testimonial made from the quote is unpublished and deleted with its revisions."""
+    for feedback in Feedback.objects.filter(booking=booking).select_related("testimonial"):
+        testimonial = feedback.testimonial
+        Feedback.objects.filter(pk=feedback.pk).update(
+            next_steps="", quote="", testimonial=None, free_text_removed_at=now
+        )
+        if testimonial is not None:
+            if testimonial.live:
+                testimonial.unpublish(log_action=False)
+            # Wagtail's history of the snippet names it by its excerpt and attribution.
+            ModelLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Testimonial), object_id=str(testimonial.pk)
+            ).delete()
+            testimonial.delete()
 
 
 @dataclass(frozen=True)

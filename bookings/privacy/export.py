@@ -34,6 +34,10 @@ SECTION_TITLES = {
     "partner_time_off": "Thinking-partner time off",
     "partner_hand_backs": "Chats the thinking partner handed back",
     "partner_caldav": "The thinking partner's connected calendar",
+    "feedback": "Feedback after chats",
+    "testimonials": "Quotes we may publish (from your feedback)",
+    "partner_reflections": "The thinking partner's own reflections after chats",
+    "partner_payments": "The thinking partner's involvement payments",
     "accounts": "Sign-in accounts",
 }
 ACCOUNT_FIELDS = ("username", "email", "first_name", "last_name", "date_joined", "last_login", "is_active")
@@ -100,6 +104,10 @@ def collect(address: str) -> Export:
         "partner": _rows(partners),
         "partner_time_off": _rows(records.time_off_for(list(partners.values_list("pk", flat=True)))),
         "partner_hand_backs": _rows(records.hand_backs_for(partners.values_list("pk", flat=True))),
+        "feedback": _rows(records.feedback_for(booking_ids)),
+        "testimonials": _rows(records.testimonials_for(booking_ids)),
+        "partner_reflections": _rows(records.reflections_for(partners.values_list("pk", flat=True))),
+        "partner_payments": _rows(records.payment_lines_for(partners.values_list("pk", flat=True))),
         "partner_caldav": _rows(
             records.caldav_for(partners.values_list("pk", flat=True)), exclude=("password_encrypted",)
         ),

@@ -19,13 +19,17 @@ from bookings.models import (
     BookingEvent,
     CalDAVConnection,
     EmailNotification,
+    Feedback,
     HandBack,
     Partner,
+    PartnerReflection,
+    PaymentLine,
     TimeOff,
     WaitlistEmail,
     WaitlistEntry,
 )
 from bookings.outbox.tasks import deliver_notification, deliver_waitlist_email
+from home.models import Testimonial
 
 FINISHED_TASK_STATUSES = ("SUCCESSFUL", "FAILED")
 # A booker's name shorter than this is not searched for in access-record queries: "Al" would
@@ -128,3 +132,20 @@ def waitlist_task_rows_for(waitlist_email_ids, *, finished_only: bool = False):
     return task_rows_for(
         waitlist_email_ids, finished_only=finished_only, task_path=deliver_waitlist_email.module_path
     )
+
+
+def feedback_for(booking_ids):
+    return Feedback.objects.filter(booking_id__in=list(booking_ids)).order_by("pk")
+
+
+def testimonials_for(booking_ids):
+    ids = feedback_for(booking_ids).exclude(testimonial=None).values_list("testimonial_id", flat=True)
+    return Testimonial.objects.filter(pk__in=list(ids)).order_by("pk")
+
+
+def reflections_for(partner_ids):
+    return PartnerReflection.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")
+
+
+def payment_lines_for(partner_ids):
+    return PaymentLine.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")

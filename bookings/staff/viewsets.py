@@ -17,6 +17,7 @@ from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
 from bookings.staff.booking_page import BookingActionView, BookingPageView
 from bookings.staff.listing import BookingIndexView
 from bookings.staff.on_behalf import OnBehalfView
+from bookings.staff.payments import PaymentLineViewSet, PaymentRuleViewSet
 from bookings.staff.waitlist import WaitlistViewSet
 from bookings.staff.widgets import WagtailRecurrenceWidget
 
@@ -75,6 +76,10 @@ class PartnerViewSet(ModelViewSet):
         MultiFieldPanel(
             [FieldPanel("nation"), FieldPanel("works_bank_holidays")],
             heading="Bank holidays",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("declines_payment"), FieldPanel("payment_declined_reason")],
+            heading="Involvement payments",
         ),
     ]
 
@@ -178,4 +183,6 @@ class BookingsGroup(ModelViewSetGroup):
         AvailabilityRuleViewSet,
         TimeOffViewSet,
         WaitlistViewSet,
+        PaymentRuleViewSet,
+        PaymentLineViewSet,
     )

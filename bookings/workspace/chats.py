@@ -13,9 +13,10 @@ from django.utils import timezone
 from bookings import partner_services
 from bookings.errors import BookingError
 from bookings.joining import joining_details, partner_phone
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, PartnerReflection
 from bookings.workspace.access import owned, partner_required, post_only
 from bookings.workspace.forms import AcceptForm, DeclineForm, LimitsForm, MeetingLinkForm
+from bookings.workspace.impact import ReflectionForm
 
 S = BookingStatus
 PAST_SHOWN = 20
@@ -61,6 +62,8 @@ def _render_detail(request, booking, decline_form=None, accept_form=None):
             "can_answer": booking.status == S.PENDING,
             "can_mark": booking.status == S.CONFIRMED and booking.start <= timezone.now(),
             "decline_form": decline_form or DeclineForm(),
+            "can_reflect": booking.status in (S.COMPLETED, S.NO_SHOW),
+            "reflection_form": _reflection_form(booking),
             "accept_form": (accept_form or AcceptForm()) if needs_link else None,
             "nav": "chats",
         },
@@ -98,6 +101,11 @@ def booking_action(request, booking, action):
     else:
         messages.success(request, _DONE[action])
     return redirect("workspace:booking", public_id=booking.public_id)
+
+
+def _reflection_form(booking) -> ReflectionForm:
+    saved = PartnerReflection.objects.filter(booking=booking, partner_id=booking.partner_id).first()
+    return ReflectionForm(initial={"note": saved.note if saved else ""})
 
 
 def _reload(booking):

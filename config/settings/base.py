@@ -335,6 +335,8 @@ PHONENUMBER_DB_FORMAT = "E164"
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
 # after that the page tells the booker to email BOOKINGS_MAILBOX instead.
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))
+# How long after a chat is marked completed the booker is asked how it went (docs/impact.md).
+FEEDBACK_REQUEST_AFTER_HOURS = float(os.environ.get("FEEDBACK_REQUEST_AFTER_HOURS", "24"))
 
 # --- First run (manage.py bootstrap_site, docs/deploy.md) ------------------------------------
 # The first superuser; unset, bootstrap_site skips it. An existing user is never changed.
