@@ -24,12 +24,13 @@ from bookings.staff.widgets import WagtailRecurrenceWidget
 
 class JoiningDetailsEditView(EditView):
     """Saving a partner or an offer whose joining details changed sends updated invites for the
-    upcoming chats that use them, in the same transaction as the save (docs/bookings.md)."""
+    upcoming chats that use them, and a partner's change that may open free times tells the
+    people waiting, in the same transaction as the save (docs/bookings.md)."""
 
     def save_instance(self):
         before = type(self.object).objects.get(pk=self.object.pk)
         instance = super().save_instance()
-        staff_services.joining_details_edited(before, instance, now=timezone.now(), actor=self.request.user)
+        staff_services.admin_saved(before, instance, now=timezone.now(), actor=self.request.user)
         return instance
 
 
