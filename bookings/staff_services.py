@@ -196,6 +196,14 @@ def admin_saved(before, after, *, now: datetime, actor) -> None:
         waitlist.partner_opened(after, now=now)
 
 
+def partners_times_changed(partners, *, now: datetime) -> None:
+    """Staff added or changed a partner's free times, or changed or removed their time off, in
+    the Wagtail admin (inside its save transaction): tell the people waiting, as the workspace's
+    own changes do (docs/bookings.md#waiting-list)."""
+    for partner in {p.pk: p for p in partners if p is not None}.values():
+        waitlist.partner_opened(partner, now=now)
+
+
 def joining_details_edited(before, after, *, now: datetime, actor) -> int:
     """Staff saved a partner or an offer in the admin: if its joining details changed (a partner's
     standing video link, an offer's address or access notes), every confirmed chat still to come

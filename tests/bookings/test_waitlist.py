@@ -13,7 +13,14 @@ from wagtail.models import Site
 
 from bookings import partner_services, services, waitlist, waitlist_links
 from bookings.errors import InvalidInput
-from bookings.models import AvailabilityRule, BookingSettings, BookingStatus, WaitlistEmail, WaitlistEntry
+from bookings.models import (
+    AvailabilityRule,
+    BookingSettings,
+    BookingStatus,
+    TimeOff,
+    WaitlistEmail,
+    WaitlistEntry,
+)
 from bookings.outbox import tasks
 from bookings.outbox.waitlist_emails import SUBJECT
 from bookings.privacy import erasure, export, purge
@@ -463,4 +470,32 @@ def test_staff_cancelling_from_the_desk_tells_people(world, clock, client):
     assert response.status_code == 302, response.content.decode()[:2000]
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
+
+
+def test_staff_adding_a_free_time_in_the_admin_tells_people(world, clock, admin_client):
+    partner, offer = world
+    AvailabilityRule.objects.filter(partner=partner).delete()
+    join(offer, "ann@example.org", clock)
+    data = {
+        "partner": partner.pk,
+        "recurrence": "RRULE:FREQ=WEEKLY;BYDAY=TH",
+        "start_time": "10:00",
+        "end_time": "10:30",
+        "starts_on": "2026-05-01",
+    }
+    response = admin_client.post(reverse("availabilityrule:add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
+
+
+def test_staff_removing_time_off_in_the_admin_tells_people(world, clock, admin_client):
+    partner, offer = world
+    off = TimeOff.objects.create(
+        partner=partner, start=THURSDAY - timedelta(hours=2), end=THURSDAY + timedelta(hours=2)
+    )
+    join(offer, "ann@example.org", clock)
+    response = admin_client.post(reverse("timeoff:delete", args=[off.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not TimeOff.objects.exists()
     assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
