@@ -10,3 +10,6 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 BUSY_CALENDAR_ALLOW_PRIVATE = True
+# Off by default so pinned query counts measure the page itself (docs/performance.md: "without
+# a page cache"); tests/home/test_page_cache.py turns it on.
+PAGE_CACHE_SECONDS = 0
