@@ -3,7 +3,7 @@ shows may change."""
 
 from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.snippets.models import get_snippet_models
 
@@ -17,12 +17,14 @@ def page_deleted(sender, instance, **kwargs):
         site_cache.clear_chrome()
 
 
+SHOWN_ON_PAGES = (BaseSiteSetting, BaseGenericSetting, Site, NavigationLink, FooterLink, PageViewRestriction)
+
+
 def shown_content_changed(sender, instance, **kwargs):
     """A snippet (testimonial, ladder rung), a setting (navigation, footer, booking settings), a
-    site, or a navigation/footer link changed: any cached page may show it."""
-    if sender in get_snippet_models() or issubclass(
-        sender, BaseSiteSetting | BaseGenericSetting | Site | NavigationLink | FooterLink
-    ):
+    site, or a navigation/footer link changed: any cached page may show it. A page's privacy
+    changed: its cached copy must not outlive a new restriction."""
+    if sender in get_snippet_models() or issubclass(sender, SHOWN_ON_PAGES):
         page_cache.clear_pages()
 
 

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from config.middleware import CacheControlMiddleware
 from home import page_cache
@@ -86,6 +86,17 @@ def test_deleting_a_page_clears(home_page, client, committing):
     with committing():
         Page.objects.get(pk=page.pk).delete()
     assert client.get("/deleted/").status_code == 404
+
+
+def test_making_a_page_private_clears(home_page, client, committing):
+    page = ContentPageFactory(parent=home_page, slug="members")
+    client.get("/members/")
+    assert client.get("/members/")[HEADER] == "hit"
+    with committing():
+        PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get("/members/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
 
 
 def test_a_testimonial_change_clears(home_page, client, committing):
