@@ -30,18 +30,28 @@ from bookings.models import (
     CalDAVEvent,
     CalDAVState,
     ExternalCalendar,
+    Format,
     HandBack,
     HandBackReason,
     Partner,
     PartnerFeed,
     TimeOff,
     hash_token,
+    is_meeting_link,
 )
 from bookings.outbox import caldav
 from bookings.outbox.notifications import partner_reinvited
 from bookings.outbox.tasks import schedule_push
-from bookings.services import confirm, decline, mark_completed, mark_no_show
+from bookings.services import (
+    confirm,
+    decline,
+    joining_details_changed,
+    mark_completed,
+    mark_no_show,
+    upcoming_video_chats_on_standing_link,
+)
 from bookings.task_queue import enqueue_on_commit
+from bookings.zones import format_clock
 
 # --- Chats, free times, time off, limits ---
 
@@ -100,15 +110,33 @@ MAX_CHATS_LIMIT = 50
 MAX_REST_MINUTES = 240
 
 
+def needs_link_on_accept(booking: Booking) -> bool:
+    """Whether accepting this request asks the partner for its video link (docs/bookings.md)."""
+    return booking.format == Format.VIDEO and booking.offer.video_link_on_accept
+
+
 def act_on_booking(
-    partner: Partner, public_id, action: str, *, now: datetime, actor=None, reason: str = ""
+    partner: Partner,
+    public_id,
+    action: str,
+    *,
+    now: datetime,
+    actor=None,
+    reason: str = "",
+    meeting_link: str = "",
 ) -> Booking:
     """Accept, decline, complete or mark a no-show on one of *this partner's* bookings.
 
     Invariant: the booking is found only among the partner's own; the status rules, history and
     notifications are those of confirm/decline/mark_completed/mark_no_show. A decline records the
-    reason's key, never free text, in the history (history outlives the retention purge)."""
-    booking = Booking.objects.get(partner=partner, public_id=public_id)
+    reason's key, never free text, in the history (history outlives the retention purge). Accepting
+    a video chat whose offer asks for a link per chat needs that link, and stores it."""
+    booking = Booking.objects.select_related("offer").get(partner=partner, public_id=public_id)
+    if action == "accept":
+        link = meeting_link.strip()
+        if needs_link_on_accept(booking) and not link:
+            raise errors.InvalidInput("Give the video link for this chat, so we can send it to them.")
+        return confirm(booking, now=now, actor=actor, actor_label="partner", meeting_link=link)
     if action == "decline":
         if reason not in DECLINE_REASONS:
             raise errors.InvalidInput("Please choose a reason to give the person who asked.")
@@ -116,6 +144,43 @@ def act_on_booking(
     if action not in PARTNER_ACTIONS:
         raise errors.InvalidInput("That is not something you can do to a chat.")
     return PARTNER_ACTIONS[action](booking, now=now, actor=actor, actor_label="partner")
+
+
+def set_meeting_link(partner: Partner, link: str, *, now: datetime, actor=None) -> int:
+    """Save the partner's standing video link (docs/bookings.md, "Joining details").
+
+    Invariant: only a plain http(s) link (or none); if it changed, every confirmed video chat
+    still to come that uses the standing link gets an updated invite (same UID, SEQUENCE + 1) in
+    the same transaction. Returns how many chats were updated. The audit log records that the
+    link changed, never the link."""
+    link = link.strip()
+    if link and not is_meeting_link(link):
+        raise errors.InvalidInput("Enter a link that starts with https:// (or http://), with no spaces.")
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        if locked.meeting_link == link:
+            return 0
+        locked.meeting_link = link
+        locked.save(update_fields=["meeting_link"])
+        partner.meeting_link = link
+        _audit(locked, actor, "meeting_link_changed")
+        changed = joining_details_changed(
+            list(upcoming_video_chats_on_standing_link(locked, now)),
+            now=now,
+            actor=actor,
+            actor_label="partner",
+            what="video link",
+        )
+    return sum(1 for b in changed if b.status == BookingStatus.CONFIRMED)
+
+
+def set_feed_joining_details(partner: Partner, shown: bool) -> Partner:
+    """Whether the partner's feed (and CalDAV calendar) carries the video link or address of each
+    chat. Off by default: a feed URL is a bearer secret (docs/feeds.md). Phone numbers never go in."""
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(feed_shows_joining_details=shown)
+        partner.feed_shows_joining_details = shown
+    return partner
 
 
 def save_weekly_range(
@@ -148,8 +213,9 @@ def save_weekly_range(
         for other in existing:
             shared = weekly_ranges.weekdays_of(other.recurrence).intersection(days)
             if shared and weekly_ranges.overlaps(start_time, end_time, other.start_time, other.end_time):
+                times = f"{format_clock(other.start_time)} to {format_clock(other.end_time)}"
                 raise errors.InvalidInput(
-                    f"This overlaps your {other.start_time:%H:%M} to {other.end_time:%H:%M} range on "
+                    f"This overlaps your {times} range on "
                     f"{weekly_ranges.day_list(shared)}. Change that range instead, or pick other times."
                 )
         if target is not None:

@@ -14,8 +14,17 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 
 from bookings.availability import Policy, free_partners
-from bookings.errors import InvalidBooking, InvalidTransition, SlotUnavailable
-from bookings.models import BLOCKING_STATUSES, Booking, BookingEvent, BookingStatus, Format, Offer, Partner
+from bookings.errors import InvalidBooking, InvalidInput, InvalidTransition, SlotUnavailable
+from bookings.models import (
+    BLOCKING_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Format,
+    Offer,
+    Partner,
+    is_meeting_link,
+)
 from bookings.outbox import notifications
 from bookings.slots import load_snapshot, policy_for_site
 
@@ -54,6 +63,7 @@ class BookerDetails:
     format: str = Format.VIDEO
     access_needs: str = ""
     time_zone: str = ""  # the booker's chosen zone, for showing them times; never for computing
+    phone: str = ""  # E.164, for a phone chat only: the partner calls it (never into a calendar)
 
 
 def place_booking(
@@ -85,6 +95,8 @@ def place_booking(
         raise InvalidBooking("Sorry, this kind of chat is not available to book at the moment.")
     if booker.format not in offer.formats:
         raise InvalidBooking("Sorry, this chat is not offered in that format. Please choose another.")
+    if booker.format == Format.PHONE and not booker.phone:
+        raise InvalidBooking("Please give a phone number for the partner to call you on.")
     policy = policy or policy_for_site()
     try:
         with transaction.atomic():
@@ -128,6 +140,7 @@ def _place_locked(offer, start, partner, booker, now, idempotency_key, policy) -
         ladder_rung_id=booker.ladder_rung_id,
         format=booker.format,
         access_needs=booker.access_needs,
+        booker_phone=booker.phone if booker.format == Format.PHONE else "",
         booker_time_zone=booker.time_zone,
         idempotency_key=idempotency_key or None,
     )
@@ -143,12 +156,34 @@ def _least_busy(free: tuple[int, ...], snapshot, start: datetime) -> int:
 
 
 def confirm(
-    booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
+    booking: Booking,
+    *,
+    now: datetime,
+    actor=None,
+    actor_label: str = "partner",
+    details: dict | None = None,
+    meeting_link: str = "",
 ) -> Booking:
     """Pending → confirmed. The time was already held, so no availability re-check is needed.
-    SEQUENCE goes up: an invite sent for the request is superseded by the confirmed one."""
+    SEQUENCE goes up: an invite sent for the request is superseded by the confirmed one.
+
+    `meeting_link` is the video link the partner gives when accepting, for an offer that asks for
+    one per chat (docs/bookings.md, "Joining details"); it is stored with the confirmation, in the
+    same transaction, so the confirmed emails and invite carry it."""
+    if meeting_link and not is_meeting_link(meeting_link):
+        raise InvalidInput("Enter a link that starts with https:// (or http://), with no spaces.")
+    changes = {"meeting_link": meeting_link} if meeting_link else None
     return _transition(
-        booking, "confirmed", (S.PENDING,), S.CONFIRMED, now, actor, actor_label, bump=True, details=details
+        booking,
+        "confirmed",
+        (S.PENDING,),
+        S.CONFIRMED,
+        now,
+        actor,
+        actor_label,
+        bump=True,
+        details=details,
+        changes=changes,
     )
 
 
@@ -243,6 +278,7 @@ def _transition(
     after_start=False,
     expected_sequence=None,
     details=None,
+    changes=None,
 ):
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -256,7 +292,9 @@ def _transition(
         locked.status = to_status
         if bump:
             locked.sequence += 1
-        locked.save(update_fields=["status", "sequence", "updated_at"])
+        for name, value in (changes or {}).items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["status", "sequence", "updated_at", *(changes or {})])
         record_event(locked, action, from_status, now, actor, actor_label, details)
         notifications.booking_changed(locked, action, now=now)
     return locked
@@ -403,3 +441,55 @@ def free_partners_for(booking: Booking, now: datetime) -> list[Partner]:
     spec, snapshot = load_snapshot(booking.offer, booking.start, booking.end, exclude_booking_id=booking.pk)
     ids = set(free_partners(snapshot, spec, policy, booking.start, now)) - {booking.partner_id}
     return list(Partner.objects.filter(pk__in=ids).order_by("display_name", "pk"))
+
+
+def joining_details_changed(
+    bookings, *, now: datetime, actor=None, actor_label: str = "partner", what: str = ""
+) -> list[Booking]:
+    """The joining details of these chats changed (a partner's new standing link, staff's new
+    venue): every one still to come gets an updated invite (docs/bookings.md, "Joining details").
+
+    Invariant: confirmed chats that have not started go up one SEQUENCE, keep their UID, record a
+    "details_changed" history entry (`what` is a fixed word, never the new value) and queue the
+    updated invite to both people plus their reminders at the new version, all in the caller's
+    transaction. Pending requests are not re-versioned (their booker's manage link stays good):
+    their row is touched so feeds see the change, and the details are read when they are accepted.
+    """
+    changed = []
+    with transaction.atomic():
+        ids = sorted(b.pk for b in bookings)
+        locked_rows = (
+            Booking.objects.select_for_update().select_related("partner", "offer").filter(pk__in=ids)
+        )
+        for locked in locked_rows.order_by("pk"):
+            if locked.start <= now or locked.status not in BLOCKING_STATUSES:
+                continue
+            if locked.status == S.CONFIRMED:
+                locked.sequence += 1
+                locked.save(update_fields=["sequence", "updated_at"])
+                record_event(
+                    locked,
+                    "details_changed",
+                    locked.status,
+                    now,
+                    actor,
+                    actor_label,
+                    {"what": what} if what else {},
+                )
+                notifications.booking_changed(locked, "details_changed", now=now)
+            else:
+                locked.save(update_fields=["updated_at"])
+            changed.append(locked)
+    return changed
+
+
+def upcoming_video_chats_on_standing_link(partner: Partner, now: datetime):
+    """The partner's chats still to come whose video link is the partner's standing one."""
+    return Booking.objects.blocking().filter(
+        partner=partner, format=Format.VIDEO, meeting_link="", start__gt=now
+    )
+
+
+def upcoming_in_person_chats(offer: Offer, now: datetime):
+    """The offer's in-person chats still to come (their address is the offer's)."""
+    return Booking.objects.blocking().filter(offer=offer, format=Format.IN_PERSON, start__gt=now)

@@ -169,3 +169,26 @@ def place_on_behalf(
         actor_label=STAFF,
         details={"by": STAFF, "on_behalf": True},
     )
+
+
+def joining_details_edited(before, after, *, now: datetime, actor) -> int:
+    """Staff saved a partner or an offer in the admin: if its joining details changed (a partner's
+    standing video link, an offer's address or access notes), every confirmed chat still to come
+    that uses them gets an updated invite, in the admin's save transaction (docs/bookings.md,
+    "Joining details"). Returns how many chats were updated."""
+    if isinstance(after, Partner):
+        if before.meeting_link == after.meeting_link:
+            return 0
+        affected, what = services.upcoming_video_chats_on_standing_link(after, now), "video link"
+    else:
+        same = (before.venue_address, before.venue_access_notes) == (
+            after.venue_address,
+            after.venue_access_notes,
+        )
+        if same:
+            return 0
+        affected, what = services.upcoming_in_person_chats(after, now), "venue"
+    changed = services.joining_details_changed(
+        list(affected), now=now, actor=actor, actor_label=STAFF, what=what
+    )
+    return sum(1 for booking in changed if booking.status == "confirmed")

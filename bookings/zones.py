@@ -6,7 +6,7 @@ reader in a zone ("Tuesday 2 June 2026 at 9:15am") and reads slot starts back fr
 """
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -24,26 +24,42 @@ COMMON_ZONES = (
 )
 
 
+# The areas of the zone names we offer; booking.js is told them so it only proposes such a zone.
+ZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
 @lru_cache(maxsize=1)
 def all_zones() -> tuple[str, ...]:
     """Area/City zone names, sorted. Legacy aliases such as "GB" or "EST5EDT" are left out."""
-    areas = (
-        "Africa",
-        "America",
-        "Antarctica",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-    )
-    return tuple(sorted(z for z in zoneinfo.available_timezones() if z.split("/", 1)[0] in areas))
+    return tuple(sorted(z for z in zoneinfo.available_timezones() if z.split("/", 1)[0] in ZONE_AREAS))
+
+
+def zone_choices(
+    current: str = DEFAULT_TIME_ZONE, *, full: bool = False
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Grouped choices for a <select>. By default the short list: the common zones plus the zone
+    in use (the browser's, once booking.js has detected it), so each time step stays small; with
+    `full`, every zone after the common ones (no value twice), for "Another time zone"."""
+    if full:
+        return _every_zone_choice()
+    common = [z for z in COMMON_ZONES if z in all_zones()]
+    if current in all_zones() and current not in common:
+        common.append(current)
+    return [("Common time zones", [(z, zone_label(z)) for z in common])]
 
 
 @lru_cache(maxsize=1)
-def zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped choices for a <select>: common zones, then every other zone (no value twice)."""
+def _every_zone_choice() -> list[tuple[str, list[tuple[str, str]]]]:
     common = [(z, zone_label(z)) for z in COMMON_ZONES if z in all_zones()]
     others = [(z, zone_label(z)) for z in all_zones() if z not in COMMON_ZONES]
     return [("Common time zones", common), ("Other time zones", others)]
@@ -70,7 +86,12 @@ def local(dt: datetime, zone: str) -> datetime:
 
 def format_time(dt: datetime, zone: str) -> str:
     """'9am', '2:15pm' in the zone: the style GOV.UK recommends."""
-    value = local(dt, zone)
+    return format_clock(local(dt, zone))
+
+
+def format_clock(value: time | datetime) -> str:
+    """A wall-clock time (or a datetime's, as it stands) as '9am', '2:15pm', '12pm' (midday),
+    '12am' (midnight)."""
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"

@@ -1,15 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from bookings.accounts import OutboxPasswordResetForm
 from bookings.workspace import feed as partner_feed_view
 from bookings.workspace.welcome import WelcomeView
+from config.sign_in.password_reset import LimitedPasswordResetView
 from home import views as home_views
 
 urlpatterns = [
@@ -19,12 +18,9 @@ urlpatterns = [
     path("search/", home_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
-    # Password reset queues its email in the outbox, rate-limited (docs/operations.md).
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
-        name="password_reset",
-    ),
+    # Password reset queues its email in the outbox, rate-limited (docs/security.md).
+    path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
+    path("accounts/second-factor/", include("config.sign_in.urls")),
     path("accounts/welcome/<uidb64>/<token>/", WelcomeView.as_view(), name="partner_welcome"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("partners/feed/<str:token>.ics", partner_feed_view.partner_feed, name="partner_feed"),

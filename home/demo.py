@@ -247,6 +247,29 @@ def ensure_for_professionals(home: HomePage, resources: list, testimonials: list
     return page
 
 
+def ensure_booking_link(page: ContentPage, booking_page: Page) -> None:
+    """A "Book a chat" call to action in the page's own content, after "How we can help", so the
+    way to book is where the reader decides to (not only in the header). Added once."""
+    booked = (b for b in page.body if b.block_type == "call_to_action" and b.value["page"])
+    if any(b.value["page"].pk == booking_page.pk for b in booked):
+        return
+    blocks = [(b.block_type, b.block.get_prep_value(b.value)) for b in page.body]
+    at = next((i + 2 for i, (kind, value) in enumerate(blocks) if kind == "heading"), len(blocks))
+    blocks.insert(
+        min(at, len(blocks)),
+        (
+            "call_to_action",
+            {
+                "text": "Book a chat with a thinking partner",
+                "page": booking_page.pk,
+                "description": "Choose a time that suits you. It takes about five minutes.",
+            },
+        ),
+    )
+    page.body = raw_stream(blocks)
+    page.save_revision().publish()
+
+
 def ensure_home_body(home: HomePage, for_professionals: ContentPage) -> None:
     if home.body:
         return

@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.caldav_servers import start_radicale, start_xandikos
 from tests.support.ical_parsers import icaljs_missing, icaljs_skip_reason
+from tests.support.second_factor import sign_in_verified
 
 # Playwright's sync API keeps an event loop running in the main thread, which trips Django's
 # async-safety guard on the test database flush (docs/testing.md, pitfall P1). Test process only.
@@ -152,3 +153,9 @@ def dav_servers(tmp_path_factory):
     yield servers
     for server in servers.values():
         server.stop()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, past the second factor as well (docs/security.md)."""
+    return sign_in_verified(client, admin_user)

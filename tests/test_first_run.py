@@ -19,6 +19,7 @@ from bookings.groups import STAFF_PERMISSIONS
 from bookings.journey.pages import BookingPage
 from bookings.models import BookingSettings
 from home.models import HomePage
+from tests.support.second_factor import sign_in_verified
 
 DATABASE_CACHE = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
@@ -97,7 +98,7 @@ def test_bootstrap_builds_the_site_from_site_url(production_site, client):
     assert admin.is_superuser and admin.is_staff and admin.email == "admin@example.org"
     assert admin.check_password(SUPERUSER["BOOTSTRAP_SUPERUSER_PASSWORD"])
 
-    client.force_login(admin)
+    sign_in_verified(client, admin)
     assert client.get("/admin/").status_code == 200
     client.logout()
     assert client.get("/", HTTP_HOST="www.example.org", secure=True).status_code == 200

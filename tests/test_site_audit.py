@@ -19,6 +19,7 @@ from wagtail.models import Page
 from bookings import manage_links, partner_services
 from bookings.journey.pages import BookingPage
 from bookings.models import Booking, Partner
+from tests.support.second_factor import sign_in_verified
 
 PUBLIC_EXTRAS = ["/search/?query=co-production", "/no-such-page/", "/robots.txt", "/sitemap.xml"]
 NOT_CRAWLED = ("/admin/", "/django-admin/", "/static/", "/media/", "/documents/", "/partners/", "/bookings/")
@@ -159,8 +160,8 @@ def test_the_booking_journey_manage_link_workspace_feed_and_admin_carry_the_head
     assert unchanged.status_code == 304
 
     staff = Client()
-    staff.force_login(
-        get_user_model().objects.create_superuser("audit-staff", "audit-staff@example.org", "pw")
+    sign_in_verified(
+        staff, get_user_model().objects.create_superuser("audit-staff", "audit-staff@example.org", "pw")
     )
     for url in ("/admin/", "/admin/pages/", f"/admin/pages/{page.pk}/edit/", "/admin/privacy-requests/"):
         response = get(url, personal=True, c=staff)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 
 from bookings.calendars.ical import EventData, feed_from_vevents, feed_vevent
+from bookings.joining import VIDEO_LABEL, JoiningDetails, details_from_values
 from bookings.models import Booking, BookingStatus, Format, PartnerFeed
 
 # 30 days back, 12 months ahead, counted from the start of today (UTC): the window moves once a
@@ -20,7 +21,7 @@ WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
 # Bump when what the feed writes changes shape, so every client fetches it afresh and every stored
 # VEVENT is written again.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 # Cancelled and declined chats leave the feed (the client then deletes them). Completed and
 # missed chats stay in the past part of the window as they were planned: the partner's diary
@@ -73,52 +74,95 @@ def booking_in_partner_feed(booking: Booking, partner_id: int | None = None) -> 
 # --- Building -------------------------------------------------------------------------------
 
 
-def event_from_row(uid: str, sequence: int, start, end, status: str, fmt: str, title: str) -> EventData:
-    """One booking as the feed shows it: offer and format only, never who booked or why."""
+def event_from_row(
+    uid: str,
+    sequence: int,
+    start,
+    end,
+    status: str,
+    fmt: str,
+    title: str,
+    joining: JoiningDetails | None = None,
+) -> EventData:
+    """One booking as the feed shows it: offer and format only, never who booked or why. With
+    `joining` (the partner opted in, docs/feeds.md) the video link or address too; never a phone
+    number, which JoiningDetails does not hold."""
     words = _FORMAT_WORDS.get(fmt, "")
     summary = f"{title} ({words})" if words else title
     if status == BookingStatus.PENDING:
         summary = f"Request: {summary}"
+    extra = {"description": DESCRIPTION}
+    if joining is not None and (joining.link or joining.address):
+        extra = {
+            "location": joining.location(),
+            "conference": joining.link,
+            "conference_label": VIDEO_LABEL if joining.link else "",
+            "description": f"{joining.description()}\n{DESCRIPTION}",
+        }
     return EventData(
         uid=uid,
         sequence=sequence,
         start=start,
         end=end,
         summary=summary,
-        description=DESCRIPTION,
         status=FEED_STATUS[status],
+        **extra,
     )
 
 
-def vevent_key(sequence: int, status: str, fmt: str, title: str) -> str:
+def vevent_key(
+    sequence: int, status: str, fmt: str, title: str, joining: JoiningDetails | None = None
+) -> str:
     """Names the version a stored VEVENT was written for: a new sequence, status, format or offer
-    title (staff may edit it) means the event is written again."""
-    basis = f"{FORMAT_VERSION}|{fmt}|{title}"
+    title (staff may edit it), or new joining details shown in it, means the event is written again."""
+    shown = joining.fingerprint() if joining is not None else "-"
+    basis = f"{FORMAT_VERSION}|{fmt}|{title}|{shown}"
     return f"{sequence}:{status}:" + hashlib.sha256(basis.encode()).hexdigest()[:16]
 
 
 _ROW_FIELDS = (
     "pk", "ical_uid", "sequence", "start", "end", "status", "format", "offer__title", "updated_at",
     "feed_vevent", "feed_vevent_key",
+    # Joining details, used only when the partner opted in (docs/feeds.md). No phone number here.
+    "partner__feed_shows_joining_details", "meeting_link", "partner__meeting_link",
+    "offer__venue_address", "offer__venue_access_notes",
 )  # fmt: skip
 
 
 def _stored(row) -> tuple[str, bytes, Booking | None]:
     """(uid, VEVENT bytes, booking to save or None) for one row of _ROW_FIELDS."""
-    pk, uid, sequence, start, end, status, fmt, title, updated_at, stored, key = row
-    wanted = vevent_key(sequence, status, fmt, title)
+    pk, uid, sequence, start, end, status, fmt, title, updated_at, stored, key, *more = row
+    opted_in, booking_link, partner_link, address, access_notes = more
+    joining = None
+    if opted_in:
+        joining = details_from_values(
+            fmt,
+            booking_link=booking_link,
+            partner_link=partner_link,
+            address=address,
+            access_notes=access_notes,
+        )
+    wanted = vevent_key(sequence, status, fmt, title, joining)
     if stored and key == wanted:
         return uid, stored.encode("utf-8"), None
     # DTSTAMP is when this version was made (its updated_at), so the bytes never depend on the
     # moment they happened to be written.
-    data = feed_vevent(event_from_row(uid, sequence, start, end, status, fmt, title), dtstamp=updated_at)
+    event = event_from_row(uid, sequence, start, end, status, fmt, title, joining)
+    data = feed_vevent(event, dtstamp=updated_at)
     return uid, data, Booking(pk=pk, feed_vevent=data.decode("utf-8"), feed_vevent_key=wanted)
+
+
+def _attribute(booking: Booking, path: str):
+    value = booking
+    for part in path.split("__"):
+        value = getattr(value, part)
+    return value
 
 
 def stored_vevent(booking: Booking) -> bytes:
     """The booking's VEVENT for its current version, written and saved if it is not yet stored.
     Used by the CalDAV push, so a feed and a CalDAV calendar hold the same bytes."""
-    row = tuple(getattr(booking, f) if f != "offer__title" else booking.offer.title for f in _ROW_FIELDS)
+    row = tuple(_attribute(booking, f) for f in _ROW_FIELDS)
     _uid, data, fresh = _stored(row)
     if fresh is not None:
         Booking.objects.bulk_update([fresh], ["feed_vevent", "feed_vevent_key"])  # leaves updated_at

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, Parameters, vCalAddress, vDuration, vText
+from icalendar import Calendar, Event, Parameters, vCalAddress, vDuration, vText, vUri
 
 DEFAULT_PRODID = "-//coproduction-site//bookings//EN"
 METHODS = frozenset({"REQUEST", "CANCEL"})
@@ -84,6 +84,9 @@ class EventData:
     description: str = ""
     location: str = ""
     url: str = ""
+    # RFC 7986 CONFERENCE: the video link, written VALUE=URI;FEATURE=VIDEO;LABEL=...
+    conference: str = ""
+    conference_label: str = ""
     status: str = "CONFIRMED"
     organizer: Person | None = None
     attendees: tuple[Person, ...] = ()
@@ -108,7 +111,8 @@ def invite(event: EventData, *, method: str, dtstamp: datetime, prodid: str = DE
     """Build one iTIP object for email: ``METHOD:REQUEST`` or ``METHOD:CANCEL``.
 
     Invariant: exactly one VEVENT, with the ORGANIZER and every ATTENDEE; CANCEL always writes
-    ``STATUS:CANCELLED`` with the same UID and ORGANIZER (the caller raises SEQUENCE).
+    ``STATUS:CANCELLED`` with the same UID and ORGANIZER (the caller raises SEQUENCE) and asks
+    nobody to reply: there is nothing left to accept or decline, so no ``RSVP=TRUE``.
     """
     method = method.upper()
     if method not in METHODS:
@@ -122,7 +126,8 @@ def invite(event: EventData, *, method: str, dtstamp: datetime, prodid: str = DE
     status = "CANCELLED" if method == "CANCEL" else event.status
     cal = _calendar(prodid)
     cal.add("method", method)
-    cal.add_component(_vevent(event, dtstamp=dtstamp, status=status, with_people=True))
+    vevent = _vevent(event, dtstamp=dtstamp, status=status, with_people=True, ask_replies=method == "REQUEST")
+    cal.add_component(vevent)
     return cal.to_ical()
 
 
@@ -208,7 +213,9 @@ def _calendar(prodid: str) -> Calendar:
     return cal
 
 
-def _vevent(event: EventData, *, dtstamp: datetime, status: str, with_people: bool) -> Event:
+def _vevent(
+    event: EventData, *, dtstamp: datetime, status: str, with_people: bool, ask_replies: bool = True
+) -> Event:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
     if isinstance(event.sequence, bool) or not isinstance(event.sequence, int) or event.sequence < 0:
@@ -231,12 +238,17 @@ def _vevent(event: EventData, *, dtstamp: datetime, status: str, with_people: bo
         vevent.add("location", _Text(location))
     if event.url:
         vevent.add("url", _url(event.url))
+    if event.conference:
+        params = {"VALUE": "URI", "FEATURE": "VIDEO"}
+        if label := clean_text(event.conference_label).replace('"', ""):
+            params["LABEL"] = label
+        vevent.add("conference", vUri(uri_value(_url(event.conference)), params=params))
     vevent.add("status", status)
     if with_people:
         if event.organizer is not None:
             vevent.add("organizer", _address(event.organizer, organizer=True))
         for person in event.attendees:
-            vevent.add("attendee", _address(person, organizer=False))
+            vevent.add("attendee", _address(person, organizer=False, ask_reply=ask_replies))
     return vevent
 
 
@@ -253,7 +265,14 @@ def _url(value: str) -> str:
     return value
 
 
-def _address(person: Person, *, organizer: bool) -> vCalAddress:
+def uri_value(url: str) -> str:
+    """A URL as a URI-valued property carries it. vobject splits such values at "," and ";" (it
+    treats them as lists), so those two are percent-encoded, which RFC 3986 lets any URI do for a
+    sub-delimiter inside a query or path; every other character is checked by `_url` already."""
+    return url.replace(",", "%2C").replace(";", "%3B")
+
+
+def _address(person: Person, *, organizer: bool, ask_reply: bool = True) -> vCalAddress:
     """ORGANIZER / ATTENDEE as ``mailto:``; a CN that icalendar quotes and RFC 6868-encodes."""
     if not is_plain_email(person.email):
         raise ValueError(f"not a plain email address: {person.email!r}")
@@ -268,7 +287,7 @@ def _address(person: Person, *, organizer: bool) -> vCalAddress:
         if person.partstat not in PARTSTATS:
             raise ValueError(f"partstat must be one of {sorted(PARTSTATS)}, not {person.partstat!r}")
         params["ROLE"], params["PARTSTAT"] = person.role, person.partstat
-        if person.rsvp:
+        if person.rsvp and ask_reply:
             params["RSVP"] = "TRUE"
     value = vCalAddress(f"mailto:{person.email}")
     value.params = params

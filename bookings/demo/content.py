@@ -62,8 +62,8 @@ INTRO = (
     "time, then tell us a little about your project.</p>"
 )
 NEXT = (
-    "<p>We will email you a calendar invitation with the joining details. The email also has a "
-    "link to move or cancel the chat if your plans change.</p>"
+    "<p>The calendar invitation has the joining details. If your plans change, use the link in "
+    "the email to move or cancel the chat.</p>"
     "<p>Your partner will read what you told us about your project before you meet.</p>"
 )
 
@@ -76,8 +76,10 @@ def ensure_partners() -> list[Partner]:
     partners = []
     for name, bio, ranges in PARTNERS:
         email = f"{name.split()[0].lower()}@partners.example.org"  # a reserved domain: mail goes nowhere
+        # A standing video link on a reserved domain, so demo invites show joining details.
+        link = f"https://meet.example.org/{name.split()[0].lower()}"
         partner, created = Partner.objects.get_or_create(
-            display_name=name, defaults={"bio": bio, "email": email}
+            display_name=name, defaults={"bio": bio, "email": email, "meeting_link": link}
         )
         if created:
             for start, end in ranges:

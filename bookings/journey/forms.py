@@ -5,7 +5,9 @@ field by hand (templates/bookings/journey/fields/) so hints, errors, aria-descri
 autocomplete are exactly right; the form only validates.
 """
 
+import phonenumbers
 from django import forms
+from phonenumber_field.formfields import PhoneNumberField
 
 from bookings.calendars.ical import is_plain_email
 from bookings.models import Booking, Format, Offer
@@ -21,6 +23,7 @@ ANSWER_FIELDS = (
     "project_description",
     "ladder_rung",
     "format",
+    "phone",
     "access_needs",
     "privacy",
 )
@@ -85,6 +88,12 @@ class DetailsForm(forms.Form):
             "invalid_choice": "Select how you would like to meet",
         },
     )
+    phone = PhoneNumberField(
+        label="Phone number (if you choose a phone call)",
+        required=False,
+        region="GB",
+        error_messages={"invalid": "Enter a phone number, like 01632 960 001 or 07700 900 982"},
+    )
     access_needs = forms.CharField(
         label="Access needs (optional)",
         required=False,
@@ -107,6 +116,16 @@ class DetailsForm(forms.Form):
         rung_field.required = bool(rungs)
         formats = offer.formats
         self.fields["format"].choices = [(f, Format(f).label) for f in formats]
+        self.offers_phone = Format.PHONE in formats
+        if not self.offers_phone:
+            del self.fields["phone"]
+
+    def clean(self):
+        cleaned = super().clean()
+        wants_phone = self.offers_phone and cleaned.get("format") == Format.PHONE
+        if wants_phone and "phone" not in self.errors and not cleaned.get("phone"):
+            self.add_error("phone", "Enter the phone number the partner should call you on")
+        return cleaned
 
     def clean_email(self):
         # Django accepts a few rare forms (such as a domain written as [127.0.0.1]) that a
@@ -131,12 +150,32 @@ class DetailsForm(forms.Form):
         ]
 
     def answers(self) -> dict:
-        """Cleaned data as JSON-able values for the session draft."""
-        return {name: self.cleaned_data.get(name) for name in ANSWER_FIELDS}
+        """Cleaned data as JSON-able values for the session draft. The phone number is kept (as
+        E.164) only for a phone chat: nobody else needs it."""
+        answers = {name: self.cleaned_data.get(name) for name in ANSWER_FIELDS}
+        phone = answers.pop("phone", None)
+        answers["phone"] = phone.as_e164 if phone and answers["format"] == Format.PHONE else ""
+        return answers
+
+
+def readable_phone(e164: str | None) -> str:
+    """A stored E.164 number as people write it (UK numbers in the national form)."""
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, None)
+    fmt = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(
+        number, fmt.NATIONAL if number.country_code == 44 else fmt.INTERNATIONAL
+    )
 
 
 def initial_from_answers(answers: dict) -> dict:
     return {name: answers.get(name) for name in ANSWER_FIELDS if answers.get(name) not in (None, "")}
+
+
+def initial_from_post(data) -> dict:
+    """What the booker typed, as initial values for showing the form again unjudged."""
+    return {name: data.get(name) for name in ANSWER_FIELDS if data.get(name) not in (None, "")}
 
 
 def booker_details(answers: dict, time_zone: str) -> BookerDetails:
@@ -150,4 +189,5 @@ def booker_details(answers: dict, time_zone: str) -> BookerDetails:
         format=answers["format"],
         access_needs=answers.get("access_needs", ""),
         time_zone=time_zone,
+        phone=answers.get("phone") or "",
     )

@@ -12,19 +12,30 @@ forms, which Django's CSRF check refuses.
 
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from wagtail.models import Page
 
 from bookings import services
 from bookings.errors import BookingError, SlotUnavailable
+from bookings.joining import joining_details
 from bookings.manage_links import booking_for_token
-from bookings.models import BookingSettings, BookingStatus
+from bookings.models import BookingEntryPage, BookingSettings, BookingStatus
 from bookings.slots import fortnight, policy_from_settings
-from bookings.zones import format_moment, parse_day, parse_iso_utc, resolve_zone, zone_choices, zone_label
+from bookings.zones import (
+    ZONE_AREAS,
+    format_moment,
+    parse_day,
+    parse_iso_utc,
+    resolve_zone,
+    zone_choices,
+    zone_label,
+)
 
 
 def token_page(view):
@@ -50,6 +61,12 @@ def token_page(view):
     return wrapper
 
 
+def booking_page_url() -> str:
+    """The live booking page, for "Book another chat" (the home page if there is none)."""
+    page = Page.objects.live().public().type(BookingEntryPage).order_by("path").first()
+    return (page.url if page is not None else None) or "/"
+
+
 def changes_closed(booking, now) -> bool:
     return booking.start - now < timedelta(hours=settings.MANAGE_CHANGES_CLOSE_HOURS)
 
@@ -63,6 +80,7 @@ def _context(request, booking, token, now, **extra) -> dict:
     return {
         "booking": booking,
         "is_request": booking.status == BookingStatus.PENDING,
+        "joining": joining_details(booking),
         "when": format_moment(booking.start, zone),
         "zone": zone,
         "zone_label": zone_label(zone),
@@ -86,11 +104,16 @@ def manage(request, booking, token):
 @require_http_methods(["POST"])
 @token_page
 def cancel(request, booking, token):
-    """Cancel through services.cancel; the token stops working because the sequence goes up."""
+    """Two POSTs: the manage page's button asks "Are you sure?" (nothing changes), and only the
+    confirmation page's button (carrying confirm=yes) cancels, through services.cancel; the token
+    stops working because the sequence goes up. Still POST only, so a mail scanner following
+    links can neither cancel nor reach the question."""
     now = timezone.now()
     if changes_closed(booking, now):
         context = _context(request, booking, token, now, refused=True)
         return render(request, "bookings/manage/booking.html", context, status=403)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "bookings/manage/cancel_confirm.html", _context(request, booking, token, now))
     try:
         cancelled = services.cancel(
             booking, now=now, actor_label="booker", expected_sequence=booking.sequence
@@ -98,7 +121,9 @@ def cancel(request, booking, token):
     except BookingError as exc:
         context = _context(request, booking, token, now, error=exc.message)
         return render(request, "bookings/manage/booking.html", context, status=409)
-    context = _context(request, cancelled, token, now, zone=_zone(request, cancelled)[0])
+    context = _context(
+        request, cancelled, token, now, zone=_zone(request, cancelled)[0], book_url=booking_page_url()
+    )
     return render(request, "bookings/manage/cancelled.html", context)
 
 
@@ -160,7 +185,10 @@ def rebook(request, booking, token):
         zone_rejected=zone_rejected,
         listing=listing,
         selected=listing.selected,
-        zones=zone_choices(),
+        zones=zone_choices(zone, full=request.GET.get("zones") == "all"),
+        zone_areas=" ".join(ZONE_AREAS),
+        all_zones_url=request.GET.get("zones") != "all"
+        and request.path + "?" + urlencode({**request.GET.dict(), "zones": "all"}) + "#id_tz",
         zone_hidden={"from": listing.first_day.isoformat()},
         detect_zone=not booking.booker_time_zone,
         error=error,

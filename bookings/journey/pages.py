@@ -26,10 +26,17 @@ from bookings.clients import client_key
 from bookings.errors import BookingError, SlotUnavailable
 from bookings.journey import bot_guard
 from bookings.journey.choice import ANY, Choice, choice_from_draft, parse_choice, query
-from bookings.journey.forms import DetailsForm, booker_details, initial_from_answers
+from bookings.journey.forms import (
+    DetailsForm,
+    booker_details,
+    initial_from_answers,
+    initial_from_post,
+    readable_phone,
+)
 from bookings.models import Booking, BookingEntryPage, BookingSettings, BookingStatus, Format, Offer
 from bookings.slots import fortnight, nearest_free, policy_from_settings
 from bookings.zones import (
+    ZONE_AREAS,
     format_moment,
     iso_utc,
     parse_iso_utc,
@@ -198,6 +205,8 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
     @path("time/", name="time")
     def choose_time(self, request):
         choice = parse_choice(request.GET)  # the request, read once into a typed choice
+        # The short list of zones by default; every zone only when asked for (docs/performance.md).
+        all_zones = request.GET.get("zones") == "all"
         listing = fortnight(
             choice.offer,
             choice.partner,
@@ -231,7 +240,10 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             selected=selected,
             times=times,
             zone_hidden={k: v for k, v in {**base, "from": first}.items() if k != "tz"},
-            zones=zone_choices(),
+            zones=zone_choices(choice.zone, full=all_zones),
+            zone_areas=" ".join(ZONE_AREAS),
+            all_zones_url=not all_zones
+            and self.step_url(request, "time", **base, **{"from": first, "zones": "all"}) + "#id_tz",
             zone_label=zone_label(choice.zone),
             earlier_url=listing.earlier
             and self.step_url(request, "time", **base, **{"from": listing.earlier.isoformat()}),
@@ -258,7 +270,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
         # Whether the time is still free is checked when booking (step 5), which offers the
         # nearest free times if it has gone; checking here too would cost five more queries.
         rungs = ladder_rungs()
-        resend = False
+        resend = too_fast = False
         if request.method == "POST":
             verdict = bot_guard.check_submission(request.POST, now=now, session=request.session)
             # Someone changing an answer they already gave may well be quicker than a stranger.
@@ -266,9 +278,17 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             # A genuine form from another browser session, or one that already made a booking:
             # show it again with the answers kept and a stamp of this session's own.
             resend = verdict.reason in bot_guard.NOT_YOURS
-            if not verdict.ok and not returning and not resend:
+            # Autofill can send the form faster than the minimum fill time. Nothing is thrown
+            # away: the answers come back unjudged with a fresh stamp and a calm note, and the
+            # next Continue at a person's pace goes through (docs/reliability.md, promise 12).
+            too_fast = verdict.reason == "too-fast" and not returning
+            if not verdict.ok and not returning and not resend and not too_fast:
                 return self.step(request, "rejected.html", status=400)
-            stamp = bot_guard.issue_stamp(now, request.session) if resend else request.POST["form_stamp"]
+            fresh = resend or too_fast
+            stamp = bot_guard.issue_stamp(now, request.session) if fresh else request.POST["form_stamp"]
+        if too_fast:
+            form = DetailsForm(initial=initial_from_post(request.POST), offer=choice.offer, rungs=rungs)
+        elif request.method == "POST":
             form = DetailsForm(request.POST, offer=choice.offer, rungs=rungs)
             if form.is_valid() and not resend:
                 key = draft.get("key") if draft.get("answers") else None
@@ -295,6 +315,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             form=form,
             resend=resend,
             errors=form.error_list() if form.is_bound else [],
+            too_fast=too_fast,
             rungs=rungs,
             stamp=stamp,
             honeypot=bot_guard.HONEYPOT_FIELD,
@@ -371,6 +392,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             answers=answers,
             rung=rung,
             format_label=Format(answers["format"]).label,
+            phone_label=readable_phone(answers.get("phone")),
             when=format_moment(choice.start, choice.zone),
             zone_label=zone_label(choice.zone),
             offers_url=self.step_url(request, "offers", tz=choice.zone),

@@ -14,7 +14,9 @@ from .account import AccountEmail, AccountEmailKind, HandBack, HandBackReason
 from .booking import BLOCKING_STATUSES, ICAL_DOMAIN, Booking, BookingEvent, BookingQuerySet, BookingStatus
 from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
+from .email_wording import EmailOpening, WordedKind
 from .entry import BookingEntryPage
+from .joining import is_meeting_link, validate_meeting_link
 from .outbox import EmailNotification, NotificationStatus, Recipient
 from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
 from .privacy import PrivacySettings
@@ -43,6 +45,8 @@ __all__ = [
     "CalDAVPush",
     "CalDAVState",
     "EmailNotification",
+    "EmailOpening",
+    "WordedKind",
     "ExternalCalendar",
     "Format",
     "NotificationStatus",
@@ -53,5 +57,7 @@ __all__ = [
     "Recipient",
     "TimeOff",
     "hash_token",
+    "is_meeting_link",
+    "validate_meeting_link",
     "validate_time_zone",
 ]

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
 
+from .joining import validate_meeting_link
 from .partners import Format, Offer, Partner
 
 # The UID's domain part: fixed at creation, so a later change of site address never renames chats.
@@ -56,6 +58,12 @@ class Booking(models.Model):
     ladder_rung = models.ForeignKey("home.LadderRung", null=True, blank=True, on_delete=models.SET_NULL)
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.VIDEO)
     access_needs = models.TextField(max_length=1000, blank=True)
+    # Joining details (docs/bookings.md). The phone number the booker gave for a phone chat, stored
+    # E.164: shown to the partner (workspace, their email) and never in a calendar file, feed,
+    # task argument or log. The video link a partner gave when accepting, if the offer asks for
+    # one per chat; otherwise the partner's standing link is used.
+    booker_phone = PhoneNumberField(blank=True)
+    meeting_link = models.URLField(max_length=500, blank=True, validators=[validate_meeting_link])
     # The zone the booker chose on the booking page; emails show their times in it too.
     booker_time_zone = models.CharField(max_length=64, blank=True)
     # What staff told the booker when they cancelled (docs/staff.md): shown in the booker's
@@ -104,6 +112,12 @@ class Booking(models.Model):
         if not self.ical_uid:
             self.ical_uid = f"{self.public_id}@{ICAL_DOMAIN}"
         super().save(*args, **kwargs)
+
+    @property
+    def public_reference(self) -> str:
+        """The reference the booker is shown, on the confirmation page and in every email: the
+        public id's first eight characters (staff search by it, docs/staff.md)."""
+        return str(self.public_id)[:8].upper()
 
     @property
     def is_blocking(self) -> bool:

@@ -38,6 +38,9 @@ class EmailNotification(models.Model):
     # from them, docs/staff.md); otherwise the booking's own partner is the recipient.
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     sequence = models.PositiveIntegerField(help_text="The booking's version this message describes")
+    # Reminders only: how long before the chat this one goes (one row per offset and version,
+    # docs/operations.md, "Reminders"); 0 for every other kind.
+    lead_minutes = models.PositiveIntegerField(default=0)
     status = models.CharField(
         max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
     )
@@ -59,7 +62,8 @@ class EmailNotification(models.Model):
         ordering = ["-created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["booking", "kind", "recipient", "sequence"], name="one_notification_per_version"
+                fields=["booking", "kind", "recipient", "sequence", "lead_minutes"],
+                name="one_notification_per_version_and_lead",
             )
         ]
         indexes = [models.Index(fields=["status", "send_after"], name="notification_due")]

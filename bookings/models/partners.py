@@ -20,6 +20,7 @@ from django.utils import timezone
 from recurrence.fields import RecurrenceField
 
 from ..zones import DEFAULT_TIME_ZONE
+from .joining import validate_meeting_link
 
 
 def validate_time_zone(value: str) -> None:
@@ -65,6 +66,21 @@ class Partner(models.Model):
     rest_minutes = models.PositiveSmallIntegerField(
         "rest after each chat (minutes)", default=15, help_text="No chat starts sooner after another ends."
     )
+    # Joining details (docs/bookings.md, "Joining details"): the partner's standing video link,
+    # sent to both people for every video chat that has no link of its own.
+    meeting_link = models.URLField(
+        "standing video meeting link",
+        max_length=500,
+        blank=True,
+        validators=[validate_meeting_link],
+        help_text="A Teams, Zoom, Google Meet or Jitsi link that starts with https://. "
+        "It goes into the invite and both emails for every video chat.",
+    )
+    feed_shows_joining_details = models.BooleanField(
+        "show joining details in my calendar feed",
+        default=False,
+        help_text="The video link or address in the feed's events. Phone numbers never go into a feed.",
+    )
 
     class Meta:
         ordering = ["display_name", "pk"]
@@ -95,6 +111,24 @@ class Offer(models.Model):
     )
     active = models.BooleanField(default=True)
     partners = models.ManyToManyField(Partner, related_name="offers", blank=True)
+    video_link_on_accept = models.BooleanField(
+        "the partner sends the video link when they accept",
+        default=False,
+        help_text="Instead of their standing link, the partner gives a link for each chat when "
+        "they accept it. Needs ‘partner must accept first’.",
+    )
+    venue_address = models.TextField(
+        "address (in-person chats)",
+        max_length=500,
+        blank=True,
+        help_text="Where in-person chats happen. Goes into the invite and both emails.",
+    )
+    venue_access_notes = models.TextField(
+        "how to find us and access (in-person chats)",
+        max_length=1000,
+        blank=True,
+        help_text="For example: step-free entrance on Mill Lane, ask at reception for the library room.",
+    )
 
     class Meta:
         ordering = ["title", "pk"]
@@ -102,6 +136,15 @@ class Offer(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.video_link_on_accept and not self.requires_acceptance:
+            raise ValidationError(
+                {"video_link_on_accept": "Tick ‘partner must accept first’ too: the link is asked for then."}
+            )
+        if self.offers_in_person and not self.venue_address.strip():
+            raise ValidationError({"venue_address": "Give the address for in-person chats."})
 
     @property
     def duration(self) -> timedelta:

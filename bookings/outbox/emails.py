@@ -30,6 +30,7 @@ from wagtail.models import Page
 
 from bookings.calendars import ical
 from bookings.calendars.feeds import booking_in_partner_feed
+from bookings.joining import VIDEO_LABEL, joining_details, partner_phone
 from bookings.manage_links import make_token
 from bookings.models import (
     DEFAULT_TIME_ZONE,
@@ -37,8 +38,11 @@ from bookings.models import (
     Booking,
     BookingEntryPage,
     EmailNotification,
+    EmailOpening,
     Recipient,
+    WordedKind,
 )
+from bookings.models.email_wording import opening_html, opening_text, placeholder_problem
 from bookings.outbox.caldav import booking_in_partner_caldav
 from bookings.zones import format_day, format_time, local, resolve_zone, zone_label
 
@@ -52,10 +56,15 @@ INVITE_METHOD = {
     "cancelled": "CANCEL",
     "reassigned_away": "CANCEL",
     "calendar_copy": "REQUEST",
+    "details_updated": "REQUEST",
 }
 KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
 # Booker emails that include the manage link: those sent while the booking can still change.
-_WITH_MANAGE_LINK = frozenset({"request_sent", "confirmed", "rescheduled", "reassigned", "reminder"})
+_WITH_MANAGE_LINK = frozenset(
+    {"request_sent", "confirmed", "rescheduled", "reassigned", "reminder", "details_updated"}
+)
+# Emails about a chat that will not happen (with this partner): no phone number in them.
+_CLOSING_KINDS = frozenset({"cancelled", "declined", "reassigned_away"})
 _SUBJECTS = {
     "request_sent": "We have sent your chat request",
     "request_to_accept": "New chat request: please accept or decline",
@@ -67,6 +76,7 @@ _SUBJECTS = {
     "reminder": "Reminder: {offer}, {when}",
     "reassigned_away": "No longer yours: {offer}, {when}",
     "calendar_copy": "For your calendar: {offer}, {when}",
+    "details_updated": "New joining details: {offer}, {when}",
 }
 
 
@@ -114,10 +124,15 @@ def manage_url(booking: Booking) -> str:
 
 
 def booking_page_url() -> str:
-    """Where to choose another time: the live booking page, else the home page."""
+    """Where to choose another time: the live booking page, else the home page.
+
+    Built on SITE_URL, like the manage link, rather than on the Wagtail Site's hostname and port,
+    so a Site left at Wagtail's default (localhost:80) cannot put http://localhost/ into an email.
+    """
     page = Page.objects.live().public().type(BookingEntryPage).order_by("path").first()
-    url = page.get_full_url() if page is not None else None
-    return url or settings.SITE_URL.rstrip("/") + "/"
+    parts = page.get_url_parts() if page is not None else None
+    path = parts[2] if parts else "/"
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def chat_times(booking: Booking, reader_zone: str = "") -> Times:
@@ -144,22 +159,40 @@ def _same_clock(booking: Booking, zone: str) -> bool:
     return all(t.astimezone(london).utcoffset() == t.astimezone(other).utcoffset() for t in moments)
 
 
-def event_data(booking: Booking, partner=None) -> ical.EventData:
+_CALENDAR_NOTES = {
+    "": "To change or cancel, use the links in the email that came with this invite.",
+    "cancelled": "This chat has been cancelled.",
+    "reassigned_away": "This chat has moved to another partner, so it is no longer in your calendar.",
+}
+
+
+def event_data(booking: Booking, partner=None, *, kind: str = "") -> ical.EventData:
     """The booking as a calendar sees it: neutral text, no notes, no manage link. `partner` is the
-    attendee partner (a former partner's CANCEL names them, not the new one)."""
+    attendee partner (a former partner's CANCEL names them, not the new one). The summary is the
+    offer's own title (which already names the chat). A CANCEL's description (`kind` cancelled
+    or reassigned_away) says why the chat left the calendar rather than pointing at links that no
+    longer work."""
     partner = partner or booking.partner
     attendees = [ical.Person(email=booking.booker_email, name=booking.booker_name, rsvp=True)]
     if address := partner_email(booking, partner):
         attendees.append(ical.Person(email=address, name=partner.display_name, partstat="ACCEPTED"))
-    how = booking.get_format_display()
+    # Joining details (docs/bookings.md): the link or address, never the booker's phone number.
+    joining = joining_details(booking)
     return ical.EventData(
         uid=booking.ical_uid,
         sequence=booking.sequence,
         start=booking.start,
         end=booking.end,
-        summary=f"Thinking-partner chat: {booking.offer.title}",
-        description=f"{how}.\nTo change or cancel, use the links in the email that came with this invite.",
-        location=how,
+        summary=booking.offer.title,
+        # A CANCEL carries no joining details and no pointer at links that no longer work.
+        description=(
+            f"{joining.format_label}." if kind and kind in _CALENDAR_NOTES else joining.description()
+        )
+        + "\n"
+        + _CALENDAR_NOTES.get(kind, _CALENDAR_NOTES[""]),
+        location=joining.location(),
+        conference=joining.link,
+        conference_label=VIDEO_LABEL if joining.link else "",
         status="CONFIRMED",
         organizer=ical.Person(email=settings.BOOKINGS_MAILBOX, name=settings.WAGTAIL_SITE_NAME),
         attendees=tuple(attendees),
@@ -206,13 +239,37 @@ def context(notification: EmailNotification) -> dict:
         # Typed by staff for the booker (docs/staff.md); never sent to the partner.
         "cancel_reason": booking.cancel_reason if to_booker and kind == "cancelled" else "",
         "offer_title": ical.clean_text(booking.offer.title),
+        "reference": booking.public_reference,
         "format": booking.get_format_display(),
+        "joining": joining_details(booking),
+        # The booker's number goes to the partner only, in the body (never a header or the invite),
+        # and only while they may still need to call it.
+        "phone": "" if to_booker or kind in _CLOSING_KINDS else partner_phone(booking),
         "times": chat_times(booking, reader_zone),
         "has_invite": kind in INVITE_METHOD and not in_feed,
         "in_feed": in_feed,
         "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
         "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
+        **(opening(booking, kind, reader_zone) if to_booker else {"opening_text": "", "opening_html": ""}),
     }
+
+
+def opening(booking: Booking, kind: str, reader_zone: str) -> dict:
+    """The editor's opening paragraph for a booker email of `kind`, filled in, as plain text and
+    HTML; empty (the template's own wording) if there is none or it no longer checks out."""
+    if kind not in WordedKind.values:
+        return {"opening_text": "", "opening_html": ""}
+    row = EmailOpening.objects.filter(kind=kind).only("text").first()
+    if row is None or not row.text.strip() or placeholder_problem(row.text):
+        return {"opening_text": "", "opening_html": ""}
+    zone = resolve_zone(reader_zone)[0]
+    values = {
+        # One line of plain text each; the HTML part escapes them (models/email_wording.py).
+        "first_name": ical.clean_text(booking.booker_name).split(" ")[0],
+        "offer": ical.clean_text(booking.offer.title),
+        "date": format_day(local(booking.start, zone).date()),
+    }
+    return {"opening_text": opening_text(row.text, values), "opening_html": opening_html(row.text, values)}
 
 
 def build_message(notification: EmailNotification, *, now: datetime) -> EmailMultiAlternatives:
@@ -238,7 +295,9 @@ def build_message(notification: EmailNotification, *, now: datetime) -> EmailMul
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
     if (method := INVITE_METHOD.get(notification.kind)) and ctx["has_invite"]:
         calendar = ical.invite(
-            event_data(notification.booking, addressed_partner(notification)), method=method, dtstamp=now
+            event_data(notification.booking, addressed_partner(notification), kind=notification.kind),
+            method=method,
+            dtstamp=now,
         )
         # Django adds "charset=utf-8" to every text part itself; naming it here would repeat it.
         message.attach_alternative(calendar.decode("utf-8"), f"text/calendar; method={method}")

@@ -8,9 +8,9 @@ Nothing is sent here; the worker does that (bookings/outbox/delivery.py).
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
+from wagtail.models import Site
 
-from bookings.models import Booking, BookingStatus, EmailNotification, Recipient
+from bookings.models import Booking, BookingSettings, BookingStatus, EmailNotification, Recipient
 from bookings.outbox import caldav, reinvite
 from bookings.outbox.tasks import schedule_delivery, schedule_push
 
@@ -35,30 +35,44 @@ def messages_for(booking: Booking, event: str) -> list[tuple[str, str]]:
         return [("declined", Recipient.BOOKER)]
     if event == "cancelled":
         return [("cancelled", r) for r in BOTH]
+    if event == "details_changed" and not pending:
+        return [("details_updated", r) for r in BOTH]
     return []  # completed, no_show: nothing to tell anyone
 
 
-def reminder_time(booking: Booking, now: datetime) -> datetime | None:
-    """When to remind people of a confirmed chat, or None if there is no time for a reminder."""
-    hours = settings.REMINDER_BEFORE_HOURS
-    if booking.status != BookingStatus.CONFIRMED or hours <= 0:
-        return None
-    at = booking.start - timedelta(hours=hours)
-    return at if at > now else None
+def reminder_leads() -> tuple[int, ...]:
+    """Minutes before a chat of each reminder editors set (Settings → Booking settings)."""
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    settings_row = BookingSettings.for_site(site) if site is not None else BookingSettings()
+    return settings_row.reminder_leads
+
+
+def reminder_plan(booking: Booking, now: datetime) -> list[tuple[int, datetime]]:
+    """(lead in minutes, when) for each reminder still ahead of a confirmed chat, at its current
+    version. A reminder whose time has already passed (a chat booked or moved late) is left out."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return []
+    plan = [(lead, booking.start - timedelta(minutes=lead)) for lead in reminder_leads()]
+    return [(lead, at) for lead, at in plan if at > now]
+
+
+def _reminders(booking: Booking, now: datetime) -> list[tuple]:
+    return [("reminder", r, at, None, lead) for lead, at in reminder_plan(booking, now) for r in BOTH]
 
 
 def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[EmailNotification]:
     """Queue the emails for `event`; called by every service inside the same transaction.
 
     `event` is one of: "placed", "confirmed", "declined", "cancelled", "rescheduled",
-    "completed", "no_show", "reassigned". Invariant: at most one row per (booking, kind, recipient, sequence),
-    each with exactly one delivery task queued alongside it; task arguments are row ids only.
-    A confirmed chat also gets one reminder per recipient for its current version; reminders for
-    older versions are dropped at send time because the sequence no longer matches.
+    "completed", "no_show", "reassigned", "details_changed". Invariant: at most one row per
+    (booking, kind, recipient, sequence, lead), each with exactly one delivery task queued alongside
+    it; task arguments are row ids only. A confirmed chat also gets one reminder per recipient and
+    per offset editors set, for its current version; reminders for older versions are dropped at
+    send time because the sequence no longer matches (a move re-plans them, a cancel drops them).
     """
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
-    if event in {"placed", "confirmed", "rescheduled", "reassigned"} and (at := reminder_time(booking, now)):
-        wanted += [("reminder", recipient, at) for recipient in BOTH]
+    if event in {"placed", "confirmed", "rescheduled", "reassigned", "details_changed"}:
+        wanted += _reminders(booking, now)
     # The partner's CalDAV calendar, if they connected one, gets this version too (docs/caldav.md).
     if event not in {"completed", "no_show"}:
         caldav.queue_push(booking, now=now, schedule=schedule_push)
@@ -73,8 +87,7 @@ def booking_reassigned(booking: Booking, former_partner_id: int, *, now: datetim
     a calendar CANCEL addressed to them explicitly, because the booking no longer names them.
     """
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, "reassigned")]
-    if at := reminder_time(booking, now):
-        wanted += [("reminder", recipient, at) for recipient in BOTH]
+    wanted += _reminders(booking, now)
     wanted.append(("reassigned_away", Recipient.PARTNER, now, former_partner_id))
     # The new partner's CalDAV calendar gets the chat; the former partner's copy is left to their
     # emailed CANCEL (docs/caldav.md).
@@ -90,20 +103,23 @@ def invite_resent(booking: Booking, recipients, *, now: datetime) -> list[EmailN
     those for the old one are dropped at send time.
     """
     wanted = [(k, r, now) for k, r in messages_for(booking, "placed") if r in recipients]
-    if at := reminder_time(booking, now):
-        wanted += [("reminder", recipient, at) for recipient in BOTH]
+    wanted += _reminders(booking, now)
     return _queue(booking, wanted, now)
 
 
 def _queue(booking: Booking, wanted, now: datetime) -> list[EmailNotification]:
     created = []
-    for kind, recipient, send_after, *partner in wanted:
+    for kind, recipient, send_after, *rest in wanted:
+        # Optional extras: the partner the email is addressed to, and a reminder's lead.
+        partner_id = rest[0] if rest else None
+        lead = rest[1] if len(rest) > 1 else 0
         notification, is_new = EmailNotification.objects.get_or_create(
             booking=booking,
             kind=kind,
             recipient=recipient,
             sequence=booking.sequence,
-            defaults={"send_after": send_after, "partner_id": partner[0] if partner else None},
+            lead_minutes=lead,
+            defaults={"send_after": send_after, "partner_id": partner_id},
         )
         if is_new:
             schedule_delivery(notification.pk, send_after if send_after > now else None)

@@ -126,10 +126,14 @@ def erase_person(address: str, *, user, now: datetime) -> Result:
                 kind="cancelled", sequence=booking.sequence
             ).update(status=N.OBSOLETE, last_error="personal data erased", updated_at=now)
             if _cancellation_waiting(booking):
-                # Notes and access needs are in no email (promise 16), so they go now; the name
-                # and address wait for the cancellation emails.
+                # Notes, access needs and the phone number are in no cancellation email (promise
+                # 16), so they go now; the name and address wait for the cancellation emails.
                 Booking.objects.filter(pk=booking.pk).update(
-                    erasure_requested_at=now, project_description="", access_needs="", updated_at=now
+                    erasure_requested_at=now,
+                    project_description="",
+                    access_needs="",
+                    booker_phone="",
+                    updated_at=now,
                 )
                 waiting += 1
             else:

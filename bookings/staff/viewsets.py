@@ -6,16 +6,29 @@ so that it is re-checked, recorded in the history and announced to the people in
 
 from django import forms
 from django.urls import path
+from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.views.generic.models import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from bookings import staff_services
 from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
 from bookings.staff.booking_page import BookingActionView, BookingPageView
 from bookings.staff.listing import BookingIndexView
 from bookings.staff.on_behalf import OnBehalfView
 from bookings.staff.widgets import WagtailRecurrenceWidget
+
+
+class JoiningDetailsEditView(EditView):
+    """Saving a partner or an offer whose joining details changed sends updated invites for the
+    upcoming chats that use them, in the same transaction as the save (docs/bookings.md)."""
+
+    def save_instance(self):
+        before = type(self.object).objects.get(pk=self.object.pk)
+        instance = super().save_instance()
+        staff_services.joining_details_edited(before, instance, now=timezone.now(), actor=self.request.user)
+        return instance
 
 
 def calendar_account(partner: Partner) -> str:
@@ -33,6 +46,7 @@ class PartnerIndexView(IndexView):
 
 class PartnerViewSet(ModelViewSet):
     model = Partner
+    edit_view_class = JoiningDetailsEditView
     icon = "user"
     menu_label = "Partners"
     index_view_class = PartnerIndexView
@@ -51,6 +65,7 @@ class PartnerViewSet(ModelViewSet):
         FieldPanel("email"),
         FieldPanel("user"),
         FieldPanel("time_zone"),
+        FieldPanel("meeting_link"),
         FieldRowPanel([FieldPanel("active"), FieldPanel("accepting_bookings")]),
         MultiFieldPanel(
             [FieldPanel("max_chats_per_day"), FieldPanel("max_chats_per_week"), FieldPanel("rest_minutes")],
@@ -61,6 +76,7 @@ class PartnerViewSet(ModelViewSet):
 
 class OfferViewSet(ModelViewSet):
     model = Offer
+    edit_view_class = JoiningDetailsEditView
     icon = "tasks"
     menu_label = "Offers"
     list_display = ["title", "duration_minutes", "requires_acceptance", "active"]
@@ -80,6 +96,8 @@ class OfferViewSet(ModelViewSet):
             heading="Formats",
         ),
         FieldPanel("requires_acceptance"),
+        FieldPanel("video_link_on_accept"),
+        MultiFieldPanel([FieldPanel("venue_address"), FieldPanel("venue_access_notes")], heading="In person"),
         FieldPanel("active"),
         FieldPanel("partners", widget=forms.CheckboxSelectMultiple),
     ]

@@ -2,8 +2,10 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from bookings.models import AccessRecord, Booking
+from bookings.models import AccessRecord, Booking, EmailOpening
 from bookings.staff import (
     account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
@@ -68,3 +70,18 @@ def register_invite_menu_item():
 @hooks.register("register_admin_viewset")
 def register_access_records():
     return AccessRecordViewSet("access_records")
+
+
+# --- Email wording: the opening paragraph of each booker email (docs/bookings.md, "Email wording")
+
+
+class EmailOpeningViewSet(SnippetViewSet):
+    model = EmailOpening
+    icon = "mail"
+    menu_label = "Email wording"
+    menu_order = 900
+    add_to_admin_menu = True
+    list_display = ["__str__", "text"]
+
+
+register_snippet(EmailOpeningViewSet)

@@ -11,26 +11,29 @@ from bookings.errors import BookingError
 from bookings.models import AvailabilityRule, TimeOff
 from bookings.workspace.access import owned, partner_required, post_only
 from bookings.workspace.forms import TimeOffForm, WeeklyRangeForm
+from bookings.zones import format_clock
 
 
 def _week(partner):
-    """Ranges grouped by weekday for the editor, plus rules with patterns it cannot edit."""
-    days = [{"number": n, "name": name, "ranges": []} for n, name in enumerate(weekly_ranges.WEEKDAYS)]
-    others = []
+    """Each weekly range once, with every day it covers (so "Change" plainly changes all of
+    them), in week order; the days with no free time; and rules with patterns the editor cannot
+    change."""
+    ranges, others, covered = [], [], set()
     for rule in AvailabilityRule.objects.filter(partner=partner).order_by("start_time", "pk"):
         plain = weekly_ranges.plain_weekly_days(rule.recurrence)
         if plain is None:
             others.append({"rule": rule, "text": weekly_ranges.describe(rule.recurrence)})
             continue
-        for number in plain:
-            also = [d for d in plain if d != number]
-            days[number]["ranges"].append({"rule": rule, "also": weekly_ranges.day_list(also)})
-    return days, others
+        covered.update(plain)
+        ranges.append({"rule": rule, "days": weekly_ranges.day_list(plain), "first": min(plain, default=7)})
+    ranges.sort(key=lambda item: (item["first"], item["rule"].start_time, item["rule"].pk))
+    free = [n for n in range(7) if n not in covered]
+    return ranges, weekly_ranges.day_list(free) if free else "", others
 
 
 def _availability_page(request, form, status=200):
-    days, others = _week(request.partner)
-    context = {"days": days, "others": others, "form": form, "nav": "availability"}
+    ranges, days_off, others = _week(request.partner)
+    context = {"ranges": ranges, "days_off": days_off, "others": others, "form": form, "nav": "availability"}
     return render(request, "bookings/workspace/availability.html", context, status=status)
 
 
@@ -54,7 +57,7 @@ def availability(request):
             days = weekly_ranges.day_list(data["weekdays"])
             messages.success(
                 request,
-                f"Added {data['start_time']:%H:%M} to {data['end_time']:%H:%M} on {days}"
+                f"Added {format_clock(data['start_time'])} to {format_clock(data['end_time'])} on {days}"
                 f" ({len(created)} range{'s' if len(created) != 1 else ''}).",
             )
             return redirect("workspace:availability")
@@ -101,7 +104,8 @@ def range_remove(request, rule):
         raise Http404() from None
     messages.success(
         request,
-        f"Removed {rule.start_time:%H:%M} to {rule.end_time:%H:%M}. Chats already booked then are kept.",
+        f"Removed {format_clock(rule.start_time)} to {format_clock(rule.end_time)}."
+        " Chats already booked then are kept.",
     )
     return redirect("workspace:availability")
 

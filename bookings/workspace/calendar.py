@@ -25,7 +25,7 @@ from bookings.models import (
 )
 from bookings.workspace.access import partner_required, post_only
 from bookings.workspace.feed import feed_url
-from bookings.workspace.forms import CalDAVConnectForm, ExternalCalendarForm
+from bookings.workspace.forms import CalDAVConnectForm, ExternalCalendarForm, FeedJoiningForm
 
 
 def _invited_chats(feed: PartnerFeed | None, now) -> int:
@@ -69,6 +69,7 @@ def _calendar_page(request, *, token: str = "", form=None, caldav_form=None, sta
         # The address is a secret: show only which service it points at.
         "own_host": urlsplit(own.url).hostname if own else "",
         "form": form or ExternalCalendarForm(),
+        "joining_form": FeedJoiningForm(initial={"shown": partner.feed_shows_joining_details}),
         "caldav": caldav,
         "caldav_host": urlsplit(caldav.server_url).hostname if caldav else "",
         "caldav_states": CalDAVState,
@@ -99,6 +100,19 @@ def feed_disable(request):
         "Your calendar link is turned off. Calendars using it will stop updating. We are emailing "
         "you an invite for each upcoming chat, so they stay in your own calendar.",
     )
+    return redirect("workspace:calendar")
+
+
+@partner_required
+@post_only
+def feed_joining_details(request):
+    form = FeedJoiningForm(request.POST)
+    shown = form.is_valid() and form.cleaned_data["shown"]
+    partner_services.set_feed_joining_details(request.partner, shown)
+    if shown:
+        messages.success(request, "Your calendar link now shows the video link or address of each chat.")
+    else:
+        messages.success(request, "Your calendar link no longer shows how to join each chat.")
     return redirect("workspace:calendar")
 
 

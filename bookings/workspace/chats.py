@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from bookings import partner_services
 from bookings.errors import BookingError
+from bookings.joining import joining_details, partner_phone
 from bookings.models import Booking, BookingStatus
 from bookings.workspace.access import owned, partner_required, post_only
-from bookings.workspace.forms import DeclineForm, LimitsForm
+from bookings.workspace.forms import AcceptForm, DeclineForm, LimitsForm, MeetingLinkForm
 
 S = BookingStatus
 PAST_SHOWN = 20
@@ -43,22 +44,27 @@ def home(request):
 
 
 @partner_required
-@owned(Booking, url_kwarg="public_id", field="public_id", select_related=("offer", "ladder_rung"))
+@owned(Booking, url_kwarg="public_id", field="public_id", select_related=("offer", "ladder_rung", "partner"))
 def booking_detail(request, booking):
     return _render_detail(request, booking)
 
 
-def _render_detail(request, booking, decline_form=None):
+def _render_detail(request, booking, decline_form=None, accept_form=None):
+    needs_link = booking.status == S.PENDING and partner_services.needs_link_on_accept(booking)
     return render(
         request,
         "bookings/workspace/booking_detail.html",
         {
             "booking": booking,
+            "joining": joining_details(booking),
+            "phone": partner_phone(booking),
             "can_answer": booking.status == S.PENDING,
             "can_mark": booking.status == S.CONFIRMED and booking.start <= timezone.now(),
             "decline_form": decline_form or DeclineForm(),
+            "accept_form": (accept_form or AcceptForm()) if needs_link else None,
             "nav": "chats",
         },
+        status=400 if accept_form else 200,
     )
 
 
@@ -66,15 +72,26 @@ def _render_detail(request, booking, decline_form=None):
 @owned(Booking, url_kwarg="public_id", field="public_id")
 @post_only
 def booking_action(request, booking, action):
-    reason = ""
+    reason = link = ""
     if action == "decline":
         form = DeclineForm(request.POST)
         if not form.is_valid():
             return _render_detail(request, _reload(booking), decline_form=form)
         reason = form.cleaned_data["reason"]
+    if action == "accept" and partner_services.needs_link_on_accept(_reload(booking)):
+        form = AcceptForm(request.POST)
+        if not form.is_valid():
+            return _render_detail(request, _reload(booking), accept_form=form)
+        link = form.cleaned_data["meeting_link"]
     try:
         partner_services.act_on_booking(
-            request.partner, booking.public_id, action, now=timezone.now(), actor=request.user, reason=reason
+            request.partner,
+            booking.public_id,
+            action,
+            now=timezone.now(),
+            actor=request.user,
+            reason=reason,
+            meeting_link=link,
         )
     except BookingError as exc:
         messages.error(request, exc.message)
@@ -84,7 +101,7 @@ def booking_action(request, booking, action):
 
 
 def _reload(booking):
-    return Booking.objects.select_related("offer", "ladder_rung").get(pk=booking.pk)
+    return Booking.objects.select_related("offer", "ladder_rung", "partner").get(pk=booking.pk)
 
 
 @partner_required
@@ -124,3 +141,26 @@ def limits(request):
             messages.success(request, "Your limits are saved. They apply to new bookings from now on.")
             return redirect("workspace:limits")
     return render(request, "bookings/workspace/limits.html", {"form": form, "nav": "limits"})
+
+
+@partner_required
+def joining(request):
+    """The partner's standing video link, sent for every video chat (docs/bookings.md)."""
+    partner = request.partner
+    form = MeetingLinkForm(request.POST or None, initial={"meeting_link": partner.meeting_link})
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = partner_services.set_meeting_link(
+                partner, form.cleaned_data["meeting_link"], now=timezone.now(), actor=request.user
+            )
+        except BookingError as exc:
+            form.add_error("meeting_link", exc.message)
+        else:
+            note = (
+                f" We are sending updated invites for {updated} upcoming chat{'s' if updated != 1 else ''}."
+            )
+            messages.success(request, "Your video link is saved." + (note if updated else ""))
+            return redirect("workspace:joining")
+    status = 400 if form.errors else 200
+    context = {"form": form, "partner": partner, "nav": "joining"}
+    return render(request, "bookings/workspace/joining.html", context, status=status)

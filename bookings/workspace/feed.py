@@ -70,7 +70,9 @@ def _validators(feed_row: PartnerFeed, count: int, last_updated, today) -> tuple
     """
     day_start = datetime.combine(today, time(), UTC)
     last_modified = max(filter(None, [last_updated, feed_row.rotated_at, feed_row.created_at, day_start]))
-    basis = f"{FORMAT_VERSION}:{feed_row.pk}:{feed_row.token_hash}:{count}:{last_updated}:{today}"
+    # Whether the partner shows joining details in their feed changes every event (docs/feeds.md).
+    shown = feed_row.partner.feed_shows_joining_details
+    basis = f"{FORMAT_VERSION}:{feed_row.pk}:{feed_row.token_hash}:{count}:{last_updated}:{today}:{shown}"
     return '"' + hashlib.sha256(basis.encode()).hexdigest()[:32] + '"', last_modified.replace(microsecond=0)
 
 
@@ -107,7 +109,15 @@ def _partner_feed(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found()
     feed_row = (
         PartnerFeed.objects.filter(token_hash=hash_token(token), partner__active=True)
-        .only("pk", "partner_id", "token_hash", "created_at", "rotated_at")
+        .select_related("partner")
+        .only(
+            "pk",
+            "partner_id",
+            "token_hash",
+            "created_at",
+            "rotated_at",
+            "partner__feed_shows_joining_details",
+        )
         .first()
     )
     if feed_row is None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from bookings.models import validate_meeting_link
 from bookings.partner_services import DECLINE_REASONS, MAX_CHATS_LIMIT, MAX_REST_MINUTES
 from bookings.weekly_ranges import WEEKDAYS
 
@@ -151,6 +152,43 @@ class ExternalCalendarForm(forms.Form):
         assume_scheme="https",
         help_text="It usually starts with https:// and ends with .ics. Keep it secret, like a password.",
         error_messages={"required": "Paste the address of your calendar.", "invalid": "Enter a web address."},
+    )
+
+
+class MeetingLinkForm(forms.Form):
+    meeting_link = forms.CharField(
+        label="Your video meeting link",
+        required=False,
+        max_length=500,
+        validators=[validate_meeting_link],
+        strip=True,
+        widget=forms.URLInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
+        help_text="A Teams, Zoom, Google Meet or Jitsi link, starting with https://. We send it to the "
+        "person booking for every video chat. Leave empty to remove it.",
+        error_messages={"max_length": "The link must be 500 characters or fewer."},
+    )
+
+
+class AcceptForm(forms.Form):
+    meeting_link = forms.CharField(
+        label="Video link for this chat",
+        max_length=500,
+        validators=[validate_meeting_link],
+        strip=True,
+        widget=forms.URLInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
+        help_text="Starting with https://. We send it to them with the confirmation and calendar invite.",
+        error_messages={
+            "required": "Give the video link for this chat, so we can send it to them.",
+            "max_length": "The link must be 500 characters or fewer.",
+        },
+    )
+
+
+class FeedJoiningForm(forms.Form):
+    shown = forms.BooleanField(
+        label="Show the video link or address in my calendar link",
+        required=False,
+        help_text="Anyone who has your calendar link can read what is in it. Phone numbers are never in it.",
     )
 
 

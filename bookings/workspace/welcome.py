@@ -14,6 +14,9 @@ class WelcomeView(PasswordResetConfirmView):
     token_generator = invitation_tokens
     template_name = "registration/welcome_set_password.html"
     post_reset_login = True
+    # Several backends are configured (django-axes first, docs/security.md); sign in with the
+    # password one, which is what just checked the new password.
+    post_reset_login_backend = "config.sign_in.spread.SlowedModelBackend"
     success_url = reverse_lazy("workspace:home")
     reset_url_token = "set-password"  # noqa: S105  (a URL word, not a secret)
 

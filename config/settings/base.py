@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "recurrence",
     "django_tasks",
     "django_tasks_db",
+    "phonenumber_field",
     # django-recurrence's widget loads admin/js/jquery.init.js (docs/calendar.md), so admin stays.
     "django.contrib.admin",
     "django.contrib.auth",
@@ -337,8 +338,10 @@ EMAIL_LOST_TASK_GRACE_SECONDS = int(os.environ.get("EMAIL_LOST_TASK_GRACE_SECOND
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60"))
 # An erasure waits for the booking's cancellation emails to leave, at most this long (docs/privacy.md).
 PRIVACY_ERASURE_MAX_WAIT_HOURS = int(os.environ.get("PRIVACY_ERASURE_MAX_WAIT_HOURS", "72"))
-# One reminder this long before each confirmed chat (0 turns reminders off).
-REMINDER_BEFORE_HOURS = float(os.environ.get("REMINDER_BEFORE_HOURS", "24"))
+# Reminders are set by editors in Wagtail (Settings → Booking settings), not here (docs/operations.md).
+# Phone numbers a booker types without a country code are read as UK numbers (docs/bookings.md).
+PHONENUMBER_DEFAULT_REGION = "GB"
+PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Booker manage links (bookings/journey/manage_views.py) ------------------------------------------------
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
@@ -355,11 +358,31 @@ BOOTSTRAP_SUPERUSER_PASSWORD = os.environ.get("BOOTSTRAP_SUPERUSER_PASSWORD", ""
 DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "coproduction-demo-2026")
 DEMO_PARTNER_PASSWORD = os.environ.get("DEMO_PARTNER_PASSWORD", "partner-demo-2026")
 
-# --- Sign-in throttling (config/login_throttle.py) ------------------------------------------
-AUTHENTICATION_BACKENDS = ["config.login_throttle.ThrottledModelBackend"]
+# --- Signing in: second factor, lockout, spread guessing (config/sign_in/, docs/security.md) ---
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static",
+                   "axes", "config.sign_in"]  # fmt: skip
+# After AuthenticationMiddleware (is_verified), then the second-step guard; axes last.
+MIDDLEWARE += ["django_otp.middleware.OTPMiddleware", "config.sign_in.middleware.SecondFactorMiddleware",
+               "axes.middleware.AxesMiddleware"]  # fmt: skip
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "config.sign_in.spread.SlowedModelBackend"]
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Locked: one username from one address, never a username everywhere nor an address for everyone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "10"))
-LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "100"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_CLIENT
+AXES_COOLOFF_TIME = LOGIN_FAILURE_WINDOW_SECONDS / 3600  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # counts expire with the window; no table of addresses
+AXES_CLIENT_IP_CALLABLE = "bookings.clients.client_key"
+AXES_LOCKOUT_TEMPLATE = "sign_in/locked_out.html"
+AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # not every sign-in, only failures and lockouts
+# Failures for one username from anywhere: past this many in the window, each try waits first.
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "30"))
+LOGIN_SPREAD_DELAY_SECONDS = float(os.environ.get("LOGIN_SPREAD_DELAY_SECONDS", "2"))
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME  # the name the authenticator app shows
+# Password-reset requests from one address in an hour, whoever they name (a shared address is many people).
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = int(os.environ.get("PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", "20"))
 
 # --- Account emails: invitations, password resets, staff notices (bookings/accounts.py) -----
 # A set-password link in an invitation works for this long, and once (docs/staff-operations.md).

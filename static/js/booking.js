@@ -1,7 +1,8 @@
 /* Progressive enhancement for the booking journey: every step works without this file.
  *
  * 1. Time zone: when the time step's URL names no zone, show times in the browser's own zone
- *    (if it is one we offer) by reloading once with it. The select still lets people change it.
+ *    (if it is one we offer) by reloading once with it; the server then adds it to the short list
+ *    of zones. The select still lets people change it, and "Another time zone" lists them all.
  * 2. Error summary: move focus to it, so keyboard and screen reader users start with the errors.
  */
 (function () {
@@ -17,10 +18,10 @@
     if (!zone || !select || select.value === zone) {
       return;
     }
-    var offered = Array.prototype.some.call(select.options, function (option) {
-      return option.value === zone;
-    });
-    if (!offered) {
+    // The select lists only the likely zones; the server offers every Area/City zone in the
+    // areas it names here (such as "UTC" or "Etc/GMT+5" are not offered, so they stay UK time).
+    var areas = (form.getAttribute("data-zone-areas") || "").split(" ");
+    if (areas.indexOf(zone.split("/")[0]) === -1 || zone.indexOf("/") === -1) {
       return;
     }
     params.set("tz", zone);

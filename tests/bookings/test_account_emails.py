@@ -18,6 +18,7 @@ from bookings import accounts, partner_accounts
 from bookings.models import AccountEmail, AccountEmailKind, NotificationStatus, Partner
 from bookings.outbox import tasks
 from tests.support.outbox import body, install_clock
+from tests.support.second_factor import sign_in_verified
 from tests.support.smtp_server import SmtpServer, use_smtp
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +225,7 @@ def test_the_sweeper_requeues_an_account_email_whose_task_was_lost(member, clock
 
 def test_staff_see_account_emails_in_the_admin(client, coordinator, member, clock):
     accounts.queue(member, AccountEmailKind.PASSWORD_RESET, now=clock())
-    client.force_login(coordinator)
+    sign_in_verified(client, coordinator)
     response = client.get(reverse("account_emails:index"))
     assert response.status_code == 200
     assert "Password reset" in response.content.decode()

@@ -7,6 +7,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from bookings.models import AvailabilityRule, Booking, BookingStatus
+from tests.support.second_factor import sign_in_verified
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("editor", "editor@example.org", "pw")
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -3,6 +3,8 @@ jQuery; without it the field silently stays a text box, docs/calendar.md)."""
 
 import pytest
 
+from tests.support.second_factor import pass_second_factor
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -18,6 +20,7 @@ def test_recurrence_widget_builds_its_editor_in_the_wagtail_admin(live_server, p
     page.fill("input[name=username]", "editor")
     page.fill("input[name=password]", "correct horse battery")
     page.click("button[type=submit]")
+    pass_second_factor(page, "editor")
     page.wait_for_url(f"{live_server.url}/admin/")
     page.goto(f"{live_server.url}/admin/availabilityrule/new/")
     # The widget hides the textarea and draws its own controls next to it.

@@ -36,6 +36,7 @@ from bookings.models import (
     PartnerFeed,
     TimeOff,
 )
+from tests.support.second_factor import sign_in_verified
 from tests.support.workspace_people import SECRETS, editor, owner_world, partner_with_login
 
 pytestmark = pytest.mark.django_db
@@ -180,9 +181,9 @@ def test_nobody_else_gets_the_owners_data(client, world, who, django_user_model)
     if who == "other_partner":
         client.force_login(partner_with_login("intruder", "Ivy Intruder").user)
     elif who == "editor":
-        client.force_login(editor())
+        sign_in_verified(client, editor())
     elif who == "superuser":
-        client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+        sign_in_verified(client, django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
     before = snapshot(world["owner"].pk)
     checked = 0
     for (name, url, is_object, _post_only), method in itertools.product(urls_for(world), ("GET", "POST")):

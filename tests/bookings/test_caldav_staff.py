@@ -12,6 +12,7 @@ from bookings.models import BookingStatus, CalDAVConnection, CalDAVPush, CalDAVS
 from bookings.outbox import caldav, notifications
 from bookings.staff.listing import reference
 from tests.support.caldav_servers import FaultServer
+from tests.support.second_factor import sign_in_verified
 
 from .factories import BookingFactory, OfferFactory, PartnerFactory
 from .staff_people import coordinator, plain_editor
@@ -59,7 +60,7 @@ def failed_push(refusing_server):
 
 def test_staff_see_push_rows_with_status_attempts_error_and_a_link_to_the_chat(client, failed_push):
     booking, row = failed_push
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     response = client.get(reverse("caldav_pushes:index"), {"status": "failed"})
     assert response.status_code == 200
     page = response.content.decode()
@@ -90,14 +91,14 @@ def test_the_listing_costs_the_same_few_queries_for_many_rows(
     for days in range(5, 25):
         chat = BookingFactory(partner=booking.partner, offer=booking.offer, start=NOW + timedelta(days=days))
         CalDAVPush.objects.create(booking=chat, version="0:confirmed", action="put", send_after=NOW)
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     with django_assert_max_num_queries(20):
         assert client.get(reverse("caldav_pushes:index")).status_code == 200
 
 
 def test_people_outside_staff_do_not_see_push_rows(client, failed_push):
     _booking, row = failed_push
-    client.force_login(plain_editor())
+    sign_in_verified(client, plain_editor())
     for url in (reverse("caldav_pushes:index"), reverse("caldav_pushes:inspect", args=[row.pk])):
         response = client.get(url)
         assert response.status_code in {302, 403}
@@ -108,7 +109,7 @@ def test_people_outside_staff_do_not_see_push_rows(client, failed_push):
 
 def test_the_booking_page_shows_the_partners_connection_state_and_the_pushes(client, failed_push):
     booking, _row = failed_push
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     page = client.get(reverse("booking:inspect", args=[booking.pk])).content.decode()
     assert "The partner's calendar account" in page
     assert "Not working (chats go by email)" in page
@@ -120,7 +121,7 @@ def test_the_booking_page_shows_the_partners_connection_state_and_the_pushes(cli
 
 def test_the_booking_page_says_when_there_is_no_calendar_account(client):
     booking = BookingFactory(partner=PartnerFactory(display_name="Nia Nocal"))
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     page = client.get(reverse("booking:inspect", args=[booking.pk])).content.decode()
     assert "Nia Nocal has not connected a calendar account" in page
 
@@ -130,7 +131,7 @@ def test_the_partner_listing_shows_each_calendar_account_state(
 ):
     for n in range(10):
         PartnerFactory(display_name=f"Nocal {n}")
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     with django_assert_max_num_queries(20):  # no query per partner
         page = client.get(reverse("partner:index"))
     html = page.content.decode()

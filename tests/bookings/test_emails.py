@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from wagtail.models import Site
 
 from bookings import services
+from bookings.journey.pages import BookingPage
 from bookings.manage_links import booking_for_token
 from bookings.models import Booking, EmailNotification, NotificationStatus, Recipient
 from bookings.outbox import tasks
@@ -325,3 +327,42 @@ def test_partner_contact_email_is_preferred_to_the_account_email(django_user_mod
     partner.email = "contact@example.org"
     partner.save()
     assert partner_email(booking) == "contact@example.org"
+
+
+def test_the_book_again_link_in_a_cancellation_uses_site_url_not_the_wagtail_site_host(
+    offer, emailable, policy, smtp, clock, settings
+):
+    # Wagtail's default Site is localhost:80; the address people use is SITE_URL.
+    settings.SITE_URL = "https://bookings.example.org"
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("localhost", 80)
+    page = BookingPage(title="Book a chat", slug="book-a-chat")
+    site.root_page.add_child(instance=page)
+    booking = place(offer, emailable, policy, london(2026, 6, 2, 10))
+    services.cancel(booking, now=NOW, actor_label="booker")
+    deliver_due(clock)
+    cancelled = next(r for r in smtp.to(BOOKER) if "cancelled" in r.message["Subject"].lower())
+    text = body(cancelled.message, "plain")
+    assert "https://bookings.example.org/book-a-chat/" in text
+    assert "localhost" not in text
+
+
+def test_calendar_title_says_the_chat_once_and_a_cancel_asks_nothing_of_anyone(
+    offer, emailable, policy, smtp, clock
+):
+    offer.title = "Thinking-partner chat"
+    offer.save()
+    booking = place(offer, emailable, policy, london(2026, 6, 2, 10))
+    deliver_due(clock)
+    services.cancel(booking, now=NOW)
+    deliver_due(clock)
+    for address in (BOOKER, PARTNER):
+        invite, cancel = [r.message for r in smtp.to(address)]
+        for parser, parse in PARSERS.items():
+            sent, cancelled = parse(calendar_bytes(invite)).events[0], parse(calendar_bytes(cancel)).events[0]
+            assert sent.summary == cancelled.summary == "Thinking-partner chat", parser
+            assert "To change or cancel" in sent.description, parser
+            assert "To change or cancel" not in cancelled.description, parser
+            assert "has been cancelled" in cancelled.description, parser
+            assert [a.rsvp for a in cancelled.attendees] == [None, None], parser
+        assert "RSVP" not in calendar_bytes(cancel).decode()

@@ -467,3 +467,10 @@ def test_sub_second_parts_are_dropped_not_rounded():
         dtstamp=STAMP + timedelta(microseconds=5),
     )
     assert b"\r\nDTSTART:20260501T090000Z\r\n" in data and b"\r\nDTSTAMP:20260102T030405Z\r\n" in data
+
+
+def test_a_cancel_asks_nobody_to_reply(parse):
+    request = parse(invite(make_event(), method="REQUEST", dtstamp=STAMP))
+    cancel = parse(invite(make_event(sequence=1), method="CANCEL", dtstamp=STAMP))
+    assert [a.rsvp for a in request.events[0].attendees] == ["TRUE", None]
+    assert [a.rsvp for a in cancel.events[0].attendees] == [None, None]

@@ -19,7 +19,16 @@ from wagtail.models import Site
 from bookings.demo import content as demo
 from bookings.journey import bot_guard
 from bookings.journey.pages import BookingPage
-from bookings.models import Booking, BookingSettings, BookingStatus, Offer, Partner
+from bookings.models import (
+    Booking,
+    BookingSettings,
+    BookingStatus,
+    EmailNotification,
+    Offer,
+    Partner,
+    Recipient,
+)
+from bookings.outbox.emails import build_message
 from bookings.privacy.purge import purge
 from bookings.zones import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
 from tests.home.factories import HomePageFactory, LadderRungFactory
@@ -396,7 +405,7 @@ def test_offer_needing_acceptance_says_request_sent(client, booking_page, partne
 
 def test_invalid_booking_shows_a_clear_message(client, booking_page, offer, partner, rungs):
     start = first_slot(offer, partner)
-    submit_details(client, booking_page, offer, start, partner, rungs, format="phone")
+    submit_details(client, booking_page, offer, start, partner, rungs, format="phone", phone="07911 123456")
     offer.offers_phone = False
     offer.save()
     response = client.post(step(booking_page, "check"))
@@ -427,18 +436,41 @@ def test_bot_submissions_create_nothing(client, booking_page, offer, partner, ru
     assert Booking.objects.count() == 0
 
 
-def test_too_fast_submission_is_refused(client, booking_page, offer, partner, rungs, settings):
+def test_too_fast_submission_keeps_the_answers_and_lets_a_human_speed_retry_through(
+    client, booking_page, offer, partner, rungs, settings, monkeypatch
+):
+    # Autofill fills the whole form at once: faster than the minimum fill time.
     settings.BOOKING_MIN_FILL_SECONDS = 3
     start = first_slot(offer, partner)
-    response = submit_details(client, booking_page, offer, start, partner, rungs)
-    assert response.status_code == 400
-    assert f"bookings.draft.{booking_page.pk}" not in client.session
-    shown_earlier = session_stamp(client, timezone.now() - timedelta(seconds=10))
-    ok = submit_details(client, booking_page, offer, start, partner, rungs, form_stamp=shown_earlier)
+    email = "alex.long.address@example.org"
+    response = submit_details(client, booking_page, offer, start, partner, rungs, email=email)
+    html = body(response)
+    assert response.status_code == 200
+    assert "we could not accept the form" not in html
+    assert "Nothing has been lost" in html
+    assert 'value="alex.long.address@example.org"' in html  # every answer comes back
+    assert 'value="Ward manager"' in html
+    assert "Redesigning discharge planning" in html
+    assert re.search(r'value="video"\s+checked', html)
+    assert re.search(r'id="id_privacy"[^>]* checked', html)
+    assert f"bookings.draft.{booking_page.pk}" not in client.session  # nothing kept yet
+    fresh = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+
+    # Sent again at once with the new stamp: still too fast, still kept, still no refusal.
+    again = submit_details(client, booking_page, offer, start, partner, rungs, email=email, form_stamp=fresh)
+    assert again.status_code == 200
+    assert "Nothing has been lost" in body(again)
+
+    # Sent again a few seconds after the form came back: a person's pace, so it goes through.
+    later = timezone.now() + timedelta(seconds=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    ok = submit_details(client, booking_page, offer, start, partner, rungs, email=email, form_stamp=fresh)
     assert ok.status_code == 302
+    assert client.session[f"bookings.draft.{booking_page.pk}"]["answers"]["email"] == email
+    monkeypatch.undo()
     # Someone who already passed once and comes back to change one answer may be quick.
-    again = submit_details(client, booking_page, offer, start, partner, rungs, name="Alex Changed")
-    assert again.status_code == 302
+    changed = submit_details(client, booking_page, offer, start, partner, rungs, name="Alex Changed")
+    assert changed.status_code == 302
     assert client.session[f"bookings.draft.{booking_page.pk}"]["answers"]["name"] == "Alex Changed"
 
 
@@ -491,6 +523,80 @@ def test_an_address_a_calendar_invite_cannot_carry_is_refused_kindly(client, boo
     assert response.status_code == 400
     assert "Enter an email address in the correct format" in body(response)
     assert 'value="a@[127.0.0.1]"' in body(response)  # the input is kept
+
+
+# --- Phone chats (docs/bookings.md, "Joining details") ------------------------------------
+
+
+def test_a_phone_chat_asks_for_a_number_and_keeps_it_as_e164(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    missing = submit_details(client, booking_page, offer, start, partner, rungs, format="phone")
+    assert missing.status_code == 400
+    assert "Enter the phone number the partner should call you on" in body(missing)
+    wrong = submit_details(client, booking_page, offer, start, partner, rungs, format="phone", phone="12")
+    assert wrong.status_code == 400 and "Enter a phone number, like" in body(wrong)
+    typed = submit_details(
+        client, booking_page, offer, start, partner, rungs, format="phone", phone="07911 123456"
+    )
+    assert typed.status_code == 302
+    check = client.get(step(booking_page, "check"))
+    assert "07911 123456" in body(check)
+    client.post(step(booking_page, "check"))
+    assert str(Booking.objects.get().booker_phone) == "+447911123456"
+
+
+def test_a_number_given_for_a_video_chat_is_not_kept(client, booking_page, offer, partner, rungs):
+    start = first_slot(offer, partner)
+    response = submit_details(client, booking_page, offer, start, partner, rungs, phone="07911 123456")
+    assert response.status_code == 302
+    client.post(step(booking_page, "check"))
+    booking = Booking.objects.get()
+    assert booking.format == "video" and str(booking.booker_phone) == ""
+
+
+@pytest.mark.parametrize("needs_acceptance", [False, True], ids=["confirmed", "request"])
+def test_confirmation_page_says_once_what_was_emailed_and_the_reference_is_in_the_email(
+    client, booking_page, needs_acceptance
+):
+    page = demo.build(booking_page.get_parent())  # the demo's editor wording, as people see it
+    offer = Offer.objects.get(requires_acceptance=needs_acceptance)
+    start = first_slot(offer)
+    submit_details(client, page, offer, start)
+    html = body(client.get(client.post(step(page, "check"))["Location"]))
+    booking = Booking.objects.get()
+    reference = re.search(r'id="booking-reference">([0-9A-F]{8})<', html).group(1)
+    assert reference == booking.public_reference
+    assert html.count("We have sent") == 1
+    assert "We will email you" not in html
+    if needs_acceptance:
+        assert "Request sent" in html and "Nothing is booked yet" in html
+        assert 'class="panel panel--neutral"' in html  # not the green "done" panel
+    else:
+        assert "Booking confirmed" in html and 'class="panel"' in html
+    kind = "request_sent" if needs_acceptance else "confirmed"
+    notification = EmailNotification.objects.get(booking=booking, recipient=Recipient.BOOKER, kind=kind)
+    message = build_message(notification, now=timezone.now())
+    assert f"Reference: {reference}" in message.body
+    assert reference in message.alternatives[0][0]
+
+
+def test_time_step_offers_likely_zones_first_and_every_zone_one_step_away(
+    client, booking_page, offer, partner
+):
+    short = client.get(step(booking_page, "time", offer=offer.pk, partner=partner.pk, tz="Asia/Tokyo"))
+    html = body(short)
+    options = re.findall(r'<option value="([^"]+)"', html)
+    assert options[0] == "Europe/London" and "Asia/Tokyo" in options  # UK, the zone in use
+    assert len(options) <= 12
+    assert len(short.content) < 25_000, f"{len(short.content)} bytes"  # was 48 KB, 47 KB of it zones
+    (more,) = links(html, "zones=all")
+    assert more.endswith("#id_tz") and "tz=Asia%2FTokyo" in more
+
+    full = client.get(more.split("#")[0])
+    every = re.findall(r'<option value="([^"]+)"', body(full))
+    assert len(every) > 400 and "Pacific/Kiritimati" in every
+    assert '<option value="Asia/Tokyo" selected>' in body(full)
+    assert not links(body(full), "zones=all")
 
 
 # --- Form stamps: bound to the session, spent by the booking (docs/privacy.md) ---------------

@@ -10,11 +10,13 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Site
 
 from bookings import manage_links, services
+from bookings.journey.pages import BookingPage
 from bookings.models import Booking, BookingEvent, BookingStatus, EmailNotification
 from bookings.services import BookerDetails
-from bookings.zones import iso_utc
+from bookings.zones import format_moment, iso_utc
 from tests.support.slots import available_slots
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
@@ -51,6 +53,14 @@ def booking(offer, partner):
         ),
         now=timezone.now(),
     )
+
+
+@pytest.fixture
+def booking_page(db):
+    root = Site.objects.get(is_default_site=True).root_page
+    page = BookingPage(title="Book a chat", slug="book")
+    root.add_child(instance=page)
+    return page
 
 
 def url(name, booking_or_token):
@@ -94,11 +104,25 @@ def test_manage_page_shows_the_booking_with_private_headers(client, booking):
     assert 'method="post"' in html
 
 
-def test_cancel_by_post_then_the_link_is_dead(client, booking):
+def test_cancel_asks_are_you_sure_then_says_what_was_cancelled_and_the_link_is_dead(
+    client, booking, booking_page
+):
     token = manage_links.make_token(booking)
-    response = client.post(url("cancel", token))
+    asked = client.post(url("cancel", token))  # the manage page's "Cancel this chat" button
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Are you sure you want to cancel this chat?" in html
+    assert 'name="confirm" value="yes"' in html and f'href="{url("manage", token)}"' in html
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED  # one click changes nothing
+    assert not booking.events.filter(action="cancelled").exists()
+
+    response = client.post(url("cancel", token), {"confirm": "yes"})
     assert response.status_code == 200
-    assert "Your chat has been cancelled" in response.content.decode()
+    html = response.content.decode()
+    assert "Your chat has been cancelled" in html
+    assert format_moment(booking.start, "Europe/London") in html and "UK time (Europe/London)" in html
+    assert re.search(rf'<a class="button" href="{re.escape(booking_page.url)}">Book another chat</a>', html)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert booking.events.filter(action="cancelled", actor_label="booker").count() == 1

@@ -34,6 +34,7 @@ from bookings.services import BookerDetails
 from home.models import LadderRung
 from tests.support.outbox import install_clock, run_worker, with_email
 from tests.support.privacy_scan import find_everywhere, tables_holding
+from tests.support.second_factor import sign_in_verified
 from tests.support.smtp_server import SmtpServer, use_smtp
 
 from .factories import BookingFactory
@@ -144,7 +145,7 @@ def test_the_staff_screen_downloads_one_zip_and_records_it_without_the_address(
     client, staff, offer, emailable, policy, clock
 ):
     world(offer, emailable, policy, clock)
-    client.force_login(staff)
+    sign_in_verified(client, staff)
     page = client.get("/admin/privacy-requests/")
     assert page.status_code == 200 and b"Download their data" in page.content
 
@@ -164,7 +165,7 @@ def test_the_staff_screen_downloads_one_zip_and_records_it_without_the_address(
 
 
 def test_nothing_found_is_said_plainly_and_downloads_nothing(client, staff):
-    client.force_login(staff)
+    sign_in_verified(client, staff)
     for button in ("export", "erase"):
         response = client.post("/admin/privacy-requests/", {"email": "nobody@example.org", button: "1"})
         assert response.status_code == 200 and b"We hold nothing for that address" in response.content
@@ -176,7 +177,7 @@ def test_nothing_found_is_said_plainly_and_downloads_nothing(client, staff):
 def test_the_screen_needs_the_privacy_permission(client, django_user_model):
     editor = django_user_model.objects.create_user("editor", password="pw")  # noqa: S106
     editor.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(editor)
+    sign_in_verified(client, editor)
     # Wagtail turns the refusal into a redirect to the dashboard with a message.
     assert client.get("/admin/privacy-requests/").status_code in (302, 403)
     refused = client.post("/admin/privacy-requests/", {"email": EMAIL, "export": "1"})
@@ -199,7 +200,7 @@ def test_erasure_cancels_with_the_normal_emails_then_leaves_only_the_anonymous_s
     feed = client.get(f"/partners/feed/{token}.ics").content.decode()
     assert past.ical_uid in feed and future.ical_uid in feed
 
-    client.force_login(staff)
+    sign_in_verified(client, staff)
     confirm = client.post("/admin/privacy-requests/", {"email": EMAIL, "erase": "1"})
     assert b"Erase everything about" in confirm.content and b"cancel 1 future chat" in confirm.content
     assert Booking.objects.filter(anonymised_at__isnull=True).count() == 2  # nothing done yet

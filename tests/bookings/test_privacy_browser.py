@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from bookings.models import Booking
+from tests.support.second_factor import pass_second_factor
 
 from .factories import BookingFactory
 
@@ -21,6 +22,7 @@ def sign_in(page, base):
     page.fill("input[name=username]", "coordinator")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    pass_second_factor(page, "coordinator")
     page.wait_for_url(f"{base}/admin/")
 
 

@@ -14,6 +14,7 @@ from bookings.models import Booking, EmailNotification, NotificationStatus
 from bookings.outbox import tasks
 from bookings.services import BookerDetails
 from tests.support.outbox import install_clock, run_worker, with_email
+from tests.support.second_factor import sign_in_verified
 from tests.support.smtp_server import HangingServer, SmtpServer, free_port, use_smtp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,7 +136,7 @@ def test_a_permanent_refusal_fails_once_and_staff_can_see_it(
         assert (row.status, row.return_value, row.traceback) == ("SUCCESSFUL", "failed", "")
 
     admin = django_user_model.objects.create_superuser("admin", "admin@example.org", "pw")
-    client.force_login(admin)
+    sign_in_verified(client, admin)
     response = client.get(reverse("email_outbox:index"), {"status": "failed"})
     assert response.status_code == 200
     page = response.content.decode()

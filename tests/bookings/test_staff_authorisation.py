@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from bookings.models import AccountEmail, Booking, Partner
 from tests.bookings.test_authorisation import routes
+from tests.support.second_factor import sign_in_verified
 from tests.support.workspace_people import SECRETS, editor, owner_world, partner_with_login
 
 pytestmark = pytest.mark.django_db
@@ -52,11 +53,11 @@ def state():
 def test_nobody_but_staff_reaches_a_staff_operations_url(client, who):
     world = owner_world()
     if who == "partner":
-        client.force_login(partner_with_login("intruder", "Ivy Intruder").user)
+        sign_in_verified(client, partner_with_login("intruder", "Ivy Intruder").user)
     elif who == "editor":
         user = editor()
         user.groups.add(Group.objects.get(name="Editors"))
-        client.force_login(user)
+        sign_in_verified(client, user)
     before = state()
     for (name, url), method in itertools.product(urls(world), ("GET", "POST")):
         response = client.get(url) if method == "GET" else client.post(url, POST_DATA.get(name, {}))
@@ -77,7 +78,7 @@ def test_staff_reach_every_staff_operations_url(client, django_user_model):
     world = owner_world()
     user = django_user_model.objects.create_user("cora", "cora@example.org", "pw")
     user.groups.add(Group.objects.get(name="Staff"))
-    client.force_login(user)
+    sign_in_verified(client, user)
     for name, url in urls(world):
         response = client.get(url)
         assert response.status_code in (200, 302), f"{name} {url}"

@@ -23,6 +23,7 @@ from bookings.models import (
 from bookings.outbox import tasks
 from bookings.services import BookerDetails
 from tests.support.outbox import body, install_clock, with_email
+from tests.support.second_factor import sign_in_verified
 from tests.support.smtp_server import SmtpServer, use_smtp
 
 from .factories import AvailabilityRuleFactory, BookingFactory, PartnerFactory
@@ -52,7 +53,7 @@ def staff_user():
 
 @pytest.fixture
 def staff_client(client, staff_user, clock):
-    client.force_login(staff_user)
+    sign_in_verified(client, staff_user)
     return client
 
 
@@ -301,7 +302,7 @@ def test_a_staff_member_who_is_not_a_superuser_sees_and_uses_the_staff_menus(sta
 
 
 def test_an_editor_without_the_staff_group_sees_no_bookings(client, clock):
-    client.force_login(plain_editor())
+    sign_in_verified(client, plain_editor())
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "Email outbox" not in html and "Access records" not in html
     assert client.get(reverse("booking:index")).status_code in (302, 403)

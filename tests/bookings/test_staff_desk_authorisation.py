@@ -6,6 +6,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from bookings.models import Booking
+from tests.support.second_factor import sign_in_verified
 from tests.support.workspace_people import partner_with_login
 
 from .factories import BookingFactory
@@ -43,9 +44,9 @@ def url_for(namespace, name, booking):
 def test_every_staff_url_is_refused_without_the_staff_group(client, who):
     booking = BookingFactory(booker_name=SECRET_NAME, organisation=SECRET_ORG)
     if who == "partner":
-        client.force_login(partner_with_login("someone", "Some Partner").user)
+        sign_in_verified(client, partner_with_login("someone", "Some Partner").user)
     elif who == "editor":
-        client.force_login(plain_editor())
+        sign_in_verified(client, plain_editor())
     for namespace, name in staff_routes():
         url = url_for(namespace, name, booking)
         for method in ("get", "post"):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.models import Booking, BookingEvent
+from tests.support.second_factor import sign_in_verified
 
 from .staff_people import coordinator
 
@@ -40,7 +41,7 @@ def count(client, url):
 
 
 def test_listing_and_page_query_counts_do_not_grow(client, offer, partner):
-    client.force_login(coordinator())
+    sign_in_verified(client, coordinator())
     first = make(offer, partner, 10)
     listing, page = reverse("booking:index"), reverse("booking:inspect", args=[first.pk])
     count(client, listing)  # warm per-process caches (content types, site settings)

@@ -109,7 +109,7 @@ def test_the_worker_sends_each_email_once_however_often_it_runs(offer, emailable
 def test_exactly_one_reminder_each_at_the_configured_time(offer, emailable, policy, clock):
     booking = place(offer, emailable, policy, clock)
     run_worker()
-    reminder_at = booking.start - timedelta(hours=settings.REMINDER_BEFORE_HOURS)
+    reminder_at = booking.start - timedelta(hours=24)  # the default setting: one reminder a day before
     clock.now = reminder_at - timedelta(minutes=1)
     run_worker()
     assert [k for k, _ in kinds_sent()].count("reminder") == 0

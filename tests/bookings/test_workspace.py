@@ -1,6 +1,8 @@
 """The partner workspace: access, chats, free times, time off, pause, limits, calendar links."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
@@ -23,6 +25,7 @@ from bookings.models import (
     hash_token,
 )
 from bookings.outbox import tasks
+from tests.support.second_factor import password_sign_in, sign_in_verified
 from tests.support.workspace_people import editor, owner_world, partner_with_login
 
 from .factories import AvailabilityRuleFactory, BookingFactory, weekly
@@ -57,7 +60,7 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, world):
 
 
 def test_editor_without_a_partner_is_refused_with_an_explanation(client, world):
-    client.force_login(editor())
+    sign_in_verified(client, editor())
     response = client.get("/partners/")
     assert response.status_code == 403
     assert b"This area is for thinking partners" in response.content
@@ -180,16 +183,16 @@ def test_adding_a_range_on_two_days_makes_one_plain_weekly_rule_per_day(owner_cl
     assert sorted(weekly_ranges.plain_weekly_days(r.recurrence) for r in new) == [(1,), (3,)]
     assert {r.end_time for r in new} == {time(15, 30)}
     page = owner_client.get("/partners/availability/").content.decode()
-    assert "13:00 to 15:30" in page
+    assert "1pm to 3:30pm every Tuesday" in page and "1pm to 3:30pm every Thursday" in page
 
 
 def test_overlapping_ranges_on_the_same_day_are_refused_but_touching_is_fine(owner_client, world):
-    # The owner already has Mondays 09:00-17:00.
+    # The owner already has Mondays 9am to 5pm.
     response = owner_client.post(
         "/partners/availability/", {"weekdays": ["0"], "start_time": "16:00", "end_time": "18:00"}
     )
     assert response.status_code == 200
-    assert "overlaps your 09:00 to 17:00 range on Monday" in response.content.decode()
+    assert "overlaps your 9am to 5pm range on Monday" in response.content.decode()
     assert AvailabilityRule.objects.filter(partner=world["owner"]).count() == 1
 
     owner_client.post(
@@ -423,7 +426,7 @@ def test_demo_partner_login_is_idempotent_and_powerless(world, client):
     assert not (second.is_staff or second.is_superuser)
     assert list(second.groups.values_list("name", flat=True)) == [PARTNER_GROUP]
     assert not Group.objects.get(name=PARTNER_GROUP).permissions.exists()
-    assert client.login(username="partner", password="partner-demo-2026")
+    assert password_sign_in(client, "partner", "partner-demo-2026")
     assert client.get("/partners/").status_code == 200
 
 
@@ -498,3 +501,51 @@ def test_time_off_page_query_count_does_not_grow_with_entries(owner_client, worl
             end=start + timedelta(days=day, hours=2),
         )
     assert queries() == few
+
+
+# --- wording the partner reads ------------------------------------------------------------------
+
+
+def test_each_weekly_range_is_listed_once_with_all_its_days_in_the_public_sites_time_style(
+    owner_client, world
+):
+    AvailabilityRuleFactory(
+        partner=world["owner"], recurrence=weekly(1, 2, 3), start_time=time(9, 30), end_time=time(12)
+    )
+    page = owner_client.get("/partners/availability/").content.decode()
+    assert "(also on" not in page
+    assert "<strong>9:30am to 12pm</strong> every Tuesday, Wednesday and Thursday" in page
+    assert page.count("<strong>9:30am to 12pm</strong>") == 1  # once, not under every day
+    assert 'Change<span class="visually-hidden"> 9:30am to 12pm every Tuesday, Wednesday and Thursday' in page
+    assert "<strong>9am to 5pm</strong> every Monday" in page
+    assert "No free time on Friday, Saturday and Sunday." in page
+    assert "09:00" not in page and "17:00" not in page
+
+
+def test_a_whole_day_off_reads_all_day(owner_client, world):
+    TimeOff.objects.all().delete()
+    london = ZoneInfo("Europe/London")
+    TimeOff.objects.create(
+        partner=world["owner"],
+        start=datetime(2026, 12, 7, tzinfo=london),
+        end=datetime(2026, 12, 8, tzinfo=london),
+    )
+    TimeOff.objects.create(
+        partner=world["owner"],
+        start=datetime(2026, 12, 14, 9, 30, tzinfo=london),
+        end=datetime(2026, 12, 14, 13, tzinfo=london),
+    )
+    page = owner_client.get("/partners/time-off/").content.decode()
+    assert "Monday 7 December 2026, all day" in page
+    assert "00:00" not in page and "Tuesday 8 December 2026" not in page
+    assert "Monday 14 December 2026, 9:30am to 1pm" in page
+
+
+def test_a_request_waits_for_you_on_your_own_page_and_sign_out_is_at_the_top(owner_client, world):
+    home = owner_client.get("/partners/").content.decode()
+    detail = owner_client.get(f"/partners/chats/{world['pending'].public_id}/").content.decode()
+    for page in (home, detail):
+        assert "Waiting for you to accept" in page
+        assert "Waiting for the partner" not in page
+    signouts = [m.start() for m in re.finditer(r'action="/accounts/logout/"', home)]
+    assert len(signouts) == 2 and signouts[0] < home.index('class="ws-nav"')

@@ -227,7 +227,13 @@ def test_manage_page_rebook_then_cancel(booking, live_server, page, assert_acces
 
     page.goto(live_server.url + f"/bookings/manage/{manage_links.make_token(booking)}/")
     page.get_by_role("button", name="Cancel this chat").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Are you sure you want to cancel this chat?")
+    assert_accessible("cancel: are you sure")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED  # asking changed nothing
+    page.get_by_role("button", name="Yes, cancel this chat").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your chat has been cancelled")
+    expect(page.get_by_role("link", name="Book another chat")).to_be_visible()
     assert_accessible("cancelled")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED

@@ -18,6 +18,7 @@ from home.demo import EDITOR_USERNAME, FOR_PROFESSIONALS_SLUG
 from home.models import ContentPage
 from home.snippets import LadderRung, Testimonial
 from resources.models import ResourceIndexPage, ResourcePage
+from tests.support.second_factor import pass_second_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,6 +43,7 @@ def editor_page(demo_site, live_server, page):
     page.get_by_label("Username").fill(EDITOR_USERNAME)
     page.get_by_label("Password").fill(settings.DEMO_EDITOR_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, editor)
     expect(page).to_have_url(re.compile(r"/admin/$"))
     yield page
     # The editor's page keeps talking to the server (preview refreshes, autosave): leave it before

@@ -19,6 +19,7 @@ from bookings.slots import free_slots, policy_for_site
 from tests.bookings.factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 from tests.bookings.staff_people import coordinator
 from tests.conftest import WCAG_TAGS, format_violations
+from tests.support.second_factor import pass_second_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PASSWORD = "pw"  # tests/bookings/staff_people.py
@@ -83,6 +84,7 @@ def test_coordinator_runs_the_desk(world, live_server, page, assert_accessible):
     page.get_by_label("Username").fill("coordinator")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, "coordinator")
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
     page.goto(f"{live_server.url}/admin/booking/?q=Smith")

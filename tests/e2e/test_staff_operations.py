@@ -16,6 +16,7 @@ from bookings.outbox import tasks
 from tests.bookings.factories import BookingFactory, PartnerFactory
 from tests.conftest import WCAG_TAGS
 from tests.support.outbox import body
+from tests.support.second_factor import pass_second_factor
 from tests.support.smtp_server import SmtpServer, use_smtp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -54,6 +55,7 @@ def test_staff_invite_a_partner_who_sets_a_password_and_sees_the_workspace(
     page.fill("input[name=username]", "cora")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    pass_second_factor(page, "cora")
     page.wait_for_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/staff/week/")
@@ -122,6 +124,7 @@ def test_a_partner_hands_back_a_chat_and_staff_see_it_highlighted(
     page.fill("input[name=username]", "cora")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    pass_second_factor(page, "cora")
     page.wait_for_url(f"{live_server.url}/admin/")
     page.goto(f"{live_server.url}/admin/staff/week/")
     attention = page.get_by_role("region", name="Needs attention")

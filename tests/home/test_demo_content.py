@@ -4,6 +4,7 @@ from wagtail.models import Page, Revision, Site
 
 from bookings.journey.pages import BookingPage
 from home.models import ContentPage, HomePage, LadderRung, Testimonial
+from tests.support.second_factor import mark_verified, password_sign_in
 
 
 def model_counts():
@@ -58,7 +59,8 @@ def test_demo_editor_can_edit_but_is_not_a_superuser(demo, client):
     editor = get_user_model().objects.get(username="editor")
     assert not editor.is_superuser
     assert editor.groups.filter(name="Editors").exists()
-    assert client.login(username="editor", password="coproduction-demo-2026")
+    assert password_sign_in(client, "editor", "coproduction-demo-2026")
+    mark_verified(client, editor)
     page = ContentPage.objects.get(slug="for-professionals")
     for url in (
         "/admin/",
@@ -83,3 +85,17 @@ def test_the_privacy_page_is_linked_from_the_booking_form_and_the_footer(demo, c
     home = client.get("/").content.decode()
     assert f'href="{page.url}"' in home and "How we use your information" in home
     assert "12 months after your chat" in client.get(page.url).content.decode()
+
+
+def test_for_professionals_links_to_booking_inside_its_content(demo, client):
+    booking_page = BookingPage.objects.get()
+    html = client.get("/for-professionals/").content.decode()
+    main = html[html.index('<main id="main"') : html.index("</main>")]
+    assert f'<a class="button" href="{booking_page.url}">Book a chat with a thinking partner</a>' in main
+    # After "How we can help", before the ladder; and only once, however often the demo loads.
+    assert main.index("How we can help") < main.index("Book a chat with a thinking partner")
+    assert main.index("Book a chat with a thinking partner") < main.index("What is co-production?")
+    call_command("load_demo_content", verbosity=0)
+    assert (
+        client.get("/for-professionals/").content.decode().count("Book a chat with a thinking partner") == 1
+    )

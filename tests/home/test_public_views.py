@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core.management import call_command
 from django.test import RequestFactory
 from wagtail.models import Site
 
@@ -100,3 +101,14 @@ def test_500_page_renders_without_the_database():
 @pytest.mark.parametrize("query", ['"', 'a"b', "\x00", "co-production\x1f"])
 def test_search_syntax_characters_never_give_a_500(demo, client, query):
     assert client.get("/search/", {"query": query}).status_code == 200
+
+
+def test_demo_site_and_sitemap_follow_site_url(db, settings, client, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://lived.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_content", verbosity=0)
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("lived.example.org", 443)
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "<loc>https://lived.example.org/for-professionals/</loc>" in xml
+    assert "localhost" not in xml

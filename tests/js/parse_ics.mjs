@@ -61,6 +61,12 @@ function summarise(vevent) {
     attendees: vevent.getAllProperties("attendee").map(address),
     property_names: vevent.getAllProperties().map((p) => p.name.toUpperCase()),
     property_count: vevent.getAllProperties().length,
+    conferences: vevent.getAllProperties("conference").map((p) => ({
+      value: String(p.getFirstValue()),
+      value_type: p.type ? String(p.type).toLowerCase() : null,
+      feature: p.getParameter("feature") ?? null,
+      label: p.getParameter("label") ?? null,
+    })),
     component_count: vevent.getAllSubcomponents().length,
   };
 }

@@ -36,6 +36,16 @@ class Address:
 
 
 @dataclass
+class Conference:
+    """An RFC 7986 CONFERENCE property as a parser reads it."""
+
+    value: str
+    value_type: str | None  # VALUE (icalendar, vobject) or the property's type (ical.js), lower case
+    feature: str | None
+    label: str | None
+
+
+@dataclass
 class ParsedEvent:
     uid: str | None
     sequence: int | None
@@ -52,6 +62,7 @@ class ParsedEvent:
     attendees: list[Address]
     property_names: list[str]  # one entry per content line, upper case, in any order
     component_count: int
+    conferences: list[Conference] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +133,21 @@ def _ical_event(vevent) -> ParsedEvent:
         attendees=[_ical_address(a) for a in attendees],
         property_names=names,
         component_count=len(vevent.subcomponents),
+        conferences=[_ical_conference(c) for c in _as_list(vevent.get("CONFERENCE", []))],
+    )
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _ical_conference(prop) -> Conference:
+    kind = prop.params.get("VALUE")
+    return Conference(
+        value=str(prop),
+        value_type=kind.lower() if kind else None,
+        feature=prop.params.get("FEATURE"),
+        label=prop.params.get("LABEL"),
     )
 
 
@@ -209,6 +235,17 @@ def _vo_event(vevent, component_cls) -> ParsedEvent:
         attendees=[_vo_address(a) for a in by_name.get("ATTENDEE", [])],
         property_names=[line.name.upper() for line in lines],
         component_count=len(children) - len(lines),
+        conferences=[_vo_conference(line) for line in by_name.get("CONFERENCE", [])],
+    )
+
+
+def _vo_conference(line) -> Conference:
+    kind = _vo_first(line.params, "VALUE")
+    return Conference(
+        value=line.value,
+        value_type=kind.lower() if kind else None,
+        feature=_vo_first(line.params, "FEATURE"),
+        label=_vo_first(line.params, "LABEL"),
     )
 
 
@@ -265,6 +302,7 @@ def _js_event(raw: dict) -> ParsedEvent:
         attendees=[_js_address(a) for a in raw["attendees"]],
         property_names=raw["property_names"],
         component_count=raw["component_count"],
+        conferences=[Conference(**c) for c in raw.get("conferences", [])],
     )
 
 

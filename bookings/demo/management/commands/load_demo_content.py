@@ -42,6 +42,7 @@ class Command(BaseCommand):
             # After bootstrap_site the site already has its booking page: complete that one.
             made = BookingPage.objects.filter(slug=bookings_demo.SLUG).first()
             booking_page = bookings_demo.build(made.get_parent() if made else for_professionals)
+            demo.ensure_booking_link(for_professionals, booking_page)
             partner = bookings_demo.ensure_partners()[0]
             workspace_demo.ensure_demo_partner_login(partner)
             coordinator = workspace_demo.ensure_demo_staff_login()
