@@ -10,7 +10,9 @@ the session are never stored, and are never answered from the cache either.
 Invalidation: every key includes a generation token; publishing, unpublishing, moving or
 deleting a page, or saving a snippet, site setting or site, sets a new token once the
 transaction commits (home/signal_handlers.py). Old entries are then unreachable and expire on
-their own, so nothing else in the shared cache (rate limits, tasks) is touched.
+their own, so nothing else in the shared cache (rate limits, tasks) is touched. A request reads
+the token before rendering, so a page rendered across an invalidation is stored under the old
+token, where no one will read it.
 """
 
 import uuid
@@ -58,9 +60,8 @@ def _eligible(request) -> bool:
     if request.path_info.startswith(NEVER_PREFIXES):
         return False
     cookies = request.COOKIES
-    return (
-        settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
-    )  # Django's message cookie
+    # A session (signed in, a booking under way, a draft) or a message waiting to be shown.
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
 def _storable(response) -> bool:
