@@ -50,6 +50,9 @@ class PartnerSpec:
     # Set when the partner's own calendar is imported: from this moment its busy times are too
     # old to trust, and every slot of theirs closes (docs/busy-calendar.md). None: no calendar.
     calendar_fresh_until: datetime | None = None
+    # Local dates on which none of the partner's rules apply: their nation's bank holidays unless
+    # they work on them. The loader works them out (bookings/bank_holidays.py) and passes them in.
+    closed_dates: frozenset[date] = frozenset()
 
     def open_at(self, now: datetime) -> bool:
         fresh = self.calendar_fresh_until is None or now < self.calendar_fresh_until
@@ -257,7 +260,9 @@ class _PartnerState:
     def windows(self, range_start: datetime, range_end: datetime):
         first = range_start.astimezone(self.tz).date() - DAY
         last = range_end.astimezone(self.tz).date() + DAY
-        return partner_windows(self.rules, self.tz, first, last)
+        windows = partner_windows(self.rules, self.tz, first, last)
+        closed = self.partner.closed_dates
+        return [w for w in windows if w[0] not in closed] if closed else windows
 
 
 def _states(snapshot: Snapshot, offer: OfferSpec, now: datetime) -> list[_PartnerState]:
@@ -303,8 +308,8 @@ def compute_slots(
 
     Each slot lies inside one of a partner's free periods, starts at least `notice` after `now`,
     ends by `now + horizon`, keeps clear of existing chats (with both chats' buffers and the
-    partner's rest), of time off, of pauses, of stale own calendars, and of the daily and weekly
-    caps.
+    partner's rest), of time off, of closed dates (bank holidays), of pauses, of stale own
+    calendars, and of the daily and weekly caps.
     """
     _check_aware(range_start, range_end, now)
     earliest, latest = _bounds(policy, offer, now, range_start, range_end)

@@ -1,5 +1,5 @@
 """The two groups the booking service needs: "Thinking partners" (a label with no permissions,
-migration 0006) and "Staff" (the coordinators' rights, migrations 0009, 0010, 0013 and 0014).
+migration 0006) and "Staff" (the coordinators' rights, migrations 0009, 0010, 0013, 0014, 0019 and 0020).
 Migrations keep their own frozen copies; this is the live list `bootstrap_site` uses to put them
 back on a database that lost them (a flush) or to complete them (docs/deploy.md, first run).
 tests/test_first_run.py checks that it matches what the migrations grant."""
@@ -35,6 +35,14 @@ STAFF_PERMISSIONS = {
         "handle_privacy_requests",
         "change_privacysettings",
         "view_caldavpush",
+        "view_waitlistentry",
+        # Involvement payments (migration 0020, docs/impact.md).
+        "view_paymentrule",
+        "add_paymentrule",
+        "change_paymentrule",
+        "view_paymentline",
+        "view_paymentmonth",
+        "change_paymentmonth",
     ],
 }
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from wagtail.log_actions import log as wagtail_log
 
-from bookings import accounts, errors, weekly_ranges
+from bookings import accounts, bank_holidays, errors, waitlist, weekly_ranges
 from bookings.calendars.caldav_secrets import decrypt_password, encrypt_password
 from bookings.calendars.fetch import CalendarFetchError, normalise_calendar_url
 from bookings.calendars.sync import sync_partner_calendar
@@ -192,12 +192,14 @@ def save_weekly_range(
     rule: AvailabilityRule | int | None = None,
     starts_on: date | None = None,
     actor=None,
+    now: datetime | None = None,
 ) -> list[AvailabilityRule]:
     """Add a weekly free range on each of `weekdays` (one rule per day, so each can be changed or
     removed alone), or change `rule` to cover exactly `weekdays` at the new times.
 
     Invariant: the partner's ranges never overlap on the same weekday (touching is fine); the
-    check runs with the partner row locked, so two tabs cannot race a pair of overlaps in."""
+    check runs with the partner row locked, so two tabs cannot race a pair of overlaps in.
+    With `now` (the workspace passes it), people waiting for a time are told if one opened."""
     days = sorted({int(d) for d in weekdays})
     if not days or any(d not in weekly_ranges.ALL_DAYS for d in days):
         raise errors.InvalidInput("Choose at least one day of the week.")
@@ -223,10 +225,11 @@ def save_weekly_range(
             target.start_time, target.end_time = start_time, end_time
             target.save(update_fields=["recurrence", "start_time", "end_time"])
             _audit(partner, actor, "availability_changed")
+            _opened(partner, now)
             return [target]
         extra = {"starts_on": starts_on} if starts_on else {}
         _audit(partner, actor, "availability_added")
-        return [
+        created = [
             AvailabilityRule.objects.create(
                 partner=partner,
                 recurrence=weekly_ranges.weekly([day]),
@@ -236,6 +239,8 @@ def save_weekly_range(
             )
             for day in days
         ]
+        _opened(partner, now)
+        return created
 
 
 def remove_rule(partner: Partner, rule_id: int, *, actor=None) -> None:
@@ -259,11 +264,12 @@ def add_time_off(
         return TimeOff.objects.create(partner=partner, start=start, end=end, reason=reason[:200])
 
 
-def remove_time_off(partner: Partner, time_off_id: int, *, actor=None) -> None:
-    """Delete one of the partner's own time-off entries."""
+def remove_time_off(partner: Partner, time_off_id: int, *, actor=None, now: datetime | None = None) -> None:
+    """Delete one of the partner's own time-off entries (with `now`, tell people waiting)."""
     with transaction.atomic():
         TimeOff.objects.select_for_update().get(partner=partner, pk=time_off_id).delete()
         _audit(partner, actor, "time_off_removed")
+        _opened(partner, now)
 
 
 def pause(partner: Partner, *, actor=None) -> Partner:
@@ -271,21 +277,29 @@ def pause(partner: Partner, *, actor=None) -> Partner:
     return _set_accepting(partner, False, actor)
 
 
-def resume(partner: Partner, *, actor=None) -> Partner:
-    """Open this partner's free times to new bookings again."""
-    return _set_accepting(partner, True, actor)
+def resume(partner: Partner, *, actor=None, now: datetime | None = None) -> Partner:
+    """Open this partner's free times to new bookings again (with `now`, tell people waiting)."""
+    return _set_accepting(partner, True, actor, now)
 
 
-def _set_accepting(partner: Partner, accepting: bool, actor) -> Partner:
+def _set_accepting(partner: Partner, accepting: bool, actor, now: datetime | None = None) -> Partner:
     with transaction.atomic():
         Partner.objects.filter(pk=partner.pk).update(accepting_bookings=accepting)
         _audit(partner, actor, "resumed" if accepting else "paused")
-    partner.accepting_bookings = accepting
+        partner.accepting_bookings = accepting
+        if accepting:
+            _opened(partner, now)
     return partner
 
 
 def set_limits(
-    partner: Partner, per_day: int | None, per_week: int | None, rest_minutes: int, *, actor=None
+    partner: Partner,
+    per_day: int | None,
+    per_week: int | None,
+    rest_minutes: int,
+    *,
+    actor=None,
+    now: datetime | None = None,
 ) -> Partner:
     """Save the partner's wellbeing limits (None = no limit). Invariant: limits are between 1 and
     MAX_CHATS_LIMIT, a day never allows more than the week, rest is 0 to MAX_REST_MINUTES."""
@@ -301,9 +315,32 @@ def set_limits(
             max_chats_per_day=per_day, max_chats_per_week=per_week, rest_minutes=rest_minutes
         )
         _audit(partner, actor, "limits_changed")
+        _opened(partner, now)
     partner.max_chats_per_day, partner.max_chats_per_week = per_day, per_week
     partner.rest_minutes = rest_minutes
     return partner
+
+
+def set_bank_holidays(
+    partner: Partner, nation: str, works_bank_holidays: bool, *, actor=None, now: datetime | None = None
+) -> Partner:
+    """Save whose bank holidays close the partner's free times, and whether they work on them
+    (docs/bookings.md#bank-holidays). Invariant: nation is one of bank_holidays.NATIONS."""
+    if nation not in dict(bank_holidays.NATIONS):
+        raise errors.InvalidInput("Choose England, Wales, Scotland or Northern Ireland.")
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(nation=nation, works_bank_holidays=works_bank_holidays)
+        _audit(partner, actor, "bank_holidays_changed")
+        _opened(partner, now)
+    partner.nation, partner.works_bank_holidays = nation, works_bank_holidays
+    return partner
+
+
+def _opened(partner: Partner, now: datetime | None) -> None:
+    """A change that may have opened free times: tell the people waiting, in this transaction
+    (docs/bookings.md#waiting-list). Callers without a clock reading (scripts) skip it."""
+    if now is not None:
+        waitlist.partner_opened(partner, now=now)
 
 
 def _audit(partner: Partner, actor, change: str) -> None:

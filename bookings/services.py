@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from bookings import payments, waitlist
 from bookings.availability import Policy, free_partners
 from bookings.errors import InvalidBooking, InvalidInput, InvalidTransition, SlotUnavailable
 from bookings.models import (
@@ -103,6 +104,7 @@ def place_booking(
             placed = _place_locked(offer, start, partner, booker, now, idempotency_key, policy)
             record_event(placed, "placed", "", now, actor, actor_label, details)
             notifications.booking_changed(placed, "placed", now=now)
+            waitlist.booked(offer, booker.email)  # they are no longer waiting for this offer
             return placed
     except (IntegrityError, SlotUnavailable) as exc:
         # A same-key double submit that raced us finds its twin's booking taken the slot (or
@@ -234,7 +236,8 @@ def cancel(
 def mark_completed(
     booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
 ) -> Booking:
-    """Confirmed → completed, only once the chat has started."""
+    """Confirmed → completed, only once the chat has started. Accrues the partner's payment line
+    and queues the booker's feedback request for a day later, in the same transaction."""
     return _transition(
         booking,
         "completed",
@@ -251,7 +254,7 @@ def mark_completed(
 def mark_no_show(
     booking: Booking, *, now: datetime, actor=None, actor_label: str = "partner", details: dict | None = None
 ) -> Booking:
-    """Confirmed → no-show, only once the chat has started."""
+    """Confirmed → no-show, only once the chat has started. Accrues the late-cancellation amount."""
     return _transition(
         booking,
         "no_show",
@@ -296,7 +299,12 @@ def _transition(
             setattr(locked, name, value)
         locked.save(update_fields=["status", "sequence", "updated_at", *(changes or {})])
         record_event(locked, action, from_status, now, actor, actor_label, details)
+        # The partner's involvement payment, if this change earns one (docs/impact.md).
+        payments.accrue(locked, action, from_status, now=now, actor=actor)
         notifications.booking_changed(locked, action, now=now)
+        if from_status in BLOCKING_STATUSES and to_status not in BLOCKING_STATUSES:
+            # The time is free again: tell the people waiting for it, in this transaction.
+            waitlist.partner_opened(locked.partner, now=now)
     return locked
 
 

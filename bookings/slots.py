@@ -2,8 +2,9 @@
 the free times it finds a fortnight at a time for the journey and the manage link.
 
 Four queries whatever the number of partners, days or past bookings (partners with their own
-calendar's freshness, rules, time off together with busy times from own calendars, bookings near
-the range), plus one for the site's booking settings when no policy is passed.
+calendar's freshness and nation, whose bank holidays are worked out here without a query; rules;
+time off together with busy times from own calendars; bookings near the range), plus one for the
+site's booking settings when no policy is passed.
 History outside the range is never read: only bookings within MARGIN of it can affect caps,
 buffers or rest.
 """
@@ -28,6 +29,7 @@ from bookings.availability import (
     TimeOffSpec,
     compute_slots,
 )
+from bookings.bank_holidays import closed_dates
 from bookings.models import AvailabilityRule, Booking, BookingSettings, BusyInterval, Offer, Partner, TimeOff
 from bookings.zones import format_day, format_time, iso_utc
 
@@ -54,7 +56,8 @@ def policy_for_site(site: Site | None = None) -> Policy:
     return policy_from_settings(BookingSettings.for_site(site))
 
 
-def partner_spec(partner: Partner) -> PartnerSpec:
+def partner_spec(partner: Partner, first: date | None = None, last: date | None = None) -> PartnerSpec:
+    """The engine's view of `partner`; bank holidays in [first, last] close unless they work them."""
     # calendar_ok_since is annotated by load_snapshot: the last good read of the partner's own
     # calendar, or when its address was saved if it has never been read (None: no calendar).
     ok_since = getattr(partner, "calendar_ok_since", None)
@@ -67,6 +70,11 @@ def partner_spec(partner: Partner) -> PartnerSpec:
         max_per_week=partner.max_chats_per_week,
         rest=timedelta(minutes=partner.rest_minutes),
         calendar_fresh_until=None if ok_since is None else ok_since + stale_after,
+        closed_dates=(
+            frozenset()
+            if partner.works_bank_holidays or first is None or last is None
+            else closed_dates(partner.nation, first, last)
+        ),
     )
 
 
@@ -99,9 +107,11 @@ def load_snapshot(
     partners_qs = partners_qs.annotate(
         calendar_ok_since=Coalesce(F("external_calendar__last_success_at"), F("external_calendar__saved_at"))
     )
-    partners = [partner_spec(p) for p in partners_qs.order_by("pk")]
-    ids = [p.id for p in partners]
     low, high = range_start - MARGIN, range_end + MARGIN
+    # Local dates the engine may look at in any zone (it reads a day either side of the range).
+    first, last = low.date(), high.date()
+    partners = [partner_spec(p, first, last) for p in partners_qs.order_by("pk")]
+    ids = [p.id for p in partners]
 
     rules = tuple(
         RuleSpec(r.partner_id, r.recurrence, r.start_time, r.end_time, r.starts_on)

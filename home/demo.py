@@ -106,10 +106,12 @@ def ensure_testimonials() -> list[Testimonial]:
     for role, quote, consented in TESTIMONIALS:
         testimonial = Testimonial.objects.filter(role=role).first()
         if testimonial is None:
-            testimonial = Testimonial(quote=quote, role=role, consent_given_on=consented, is_published=True)
+            testimonial = Testimonial(quote=quote, role=role, consent_given_on=consented, live=False)
             testimonial.full_clean()
             testimonial.save()
-            testimonial.save_revision()
+            # Published the way an editor publishes (drafts and workflow, docs/impact.md).
+            testimonial.save_revision(log_action=False).publish(log_action=False)
+            testimonial.refresh_from_db()
         testimonials.append(testimonial)
     return testimonials
 

@@ -1,10 +1,18 @@
 """Snippets editors manage outside the page tree: the co-production ladder and testimonials."""
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Max
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.models import PreviewableMixin, RevisionMixin
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 
@@ -52,18 +60,41 @@ class LadderRung(PreviewableMixin, index.Indexed, models.Model):
 
 class TestimonialQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True)
+        return self.filter(live=True)
 
     def latest_published(self):
         """Published testimonials, most recent consent first (the order "latest N" uses)."""
         return self.published().order_by("-consent_given_on", "-pk")
 
 
-class Testimonial(PreviewableMixin, RevisionMixin, index.Indexed, models.Model):
+class TestimonialForm(WagtailAdminModelForm):
+    """Publishing needs a consent date. Wagtail publishes a revision without calling the model's
+    `clean`, so the admin form checks it when the editor presses Publish."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "action-publish" in self.data and not cleaned.get("consent_given_on"):
+            self.add_error(
+                "consent_given_on", "Record the date consent was given before publishing this testimonial."
+            )
+        return cleaned
+
+
+class Testimonial(
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    index.Indexed,
+    models.Model,
+):
     """What a professional said about working with us.
 
-    Invariant: a published testimonial always records the date its author consented to
-    publication (checked in `clean`, so both the admin and the demo loader keep it).
+    Drafts, revisions, locking and Wagtail's moderation workflow apply (docs/content.md): a quote
+    someone offers in their feedback arrives as a draft, and appears only once an editor publishes
+    it. Invariant: a published testimonial always records the date its author consented to
+    publication (checked by the admin form when publishing, and by `clean`).
     """
 
     quote = models.TextField(max_length=1500)
@@ -76,9 +107,22 @@ class Testimonial(PreviewableMixin, RevisionMixin, index.Indexed, models.Model):
         blank=True,
         help_text="Required before publishing.",
     )
-    is_published = models.BooleanField("published", default=False)
+    # Set when the quote came from a booker's feedback (docs/impact.md): the words they agreed to.
+    consent_wording = models.TextField(blank=True, editable=False)
+
+    # As Wagtail's docs ask for snippets with workflows: deleting a testimonial deletes its
+    # revisions and workflow states too (erasure relies on it, docs/privacy.md).
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="testimonial")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="testimonial",
+        for_concrete_model=False,
+    )
 
     objects = TestimonialQuerySet.as_manager()
+    base_form_class = TestimonialForm
     # The name starts with "Test": stop pytest trying to collect it when a test imports it.
     __test__ = False
 
@@ -87,14 +131,14 @@ class Testimonial(PreviewableMixin, RevisionMixin, index.Indexed, models.Model):
         MultiFieldPanel(
             [FieldPanel("name"), FieldPanel("role"), FieldPanel("organisation")], heading="Attribution"
         ),
-        MultiFieldPanel([FieldPanel("consent_given_on"), FieldPanel("is_published")], heading="Consent"),
+        MultiFieldPanel([FieldPanel("consent_given_on")], heading="Consent"),
     ]
     search_fields = [
         index.SearchField("quote"),
         index.SearchField("name"),
         index.SearchField("role"),
         index.SearchField("organisation"),
-        index.FilterField("is_published"),
+        index.FilterField("live"),
     ]
 
     class Meta:
@@ -106,12 +150,20 @@ class Testimonial(PreviewableMixin, RevisionMixin, index.Indexed, models.Model):
         return f"{self.attribution or 'Anonymous'}: {excerpt}"
 
     @property
+    def revisions(self):
+        return self._revisions
+
+    @property
+    def is_published(self) -> bool:
+        return self.live
+
+    @property
     def attribution(self) -> str:
         return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
 
     def clean(self):
         super().clean()
-        if self.is_published and not self.consent_given_on:
+        if self.live and not self.consent_given_on:
             raise ValidationError(
                 {"consent_given_on": "Record the date consent was given before publishing this testimonial."}
             )

@@ -1,5 +1,6 @@
 """Admin registration for the home app's snippets (bakerydemo's breads/wagtail_hooks.py pattern)."""
 
+from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -22,8 +23,9 @@ class TestimonialViewSet(SnippetViewSet):
     model = Testimonial
     icon = "openquote"
     menu_label = "Testimonials"
-    list_display = ["__str__", "role", "consent_given_on", "is_published"]
-    list_filter = ["is_published", "consent_given_on"]
+    # Drafts (quotes from feedback wait here) and published ones are told apart by Wagtail's status tag.
+    list_display = ["__str__", "role", "consent_given_on", LiveStatusTagColumn()]
+    list_filter = ["live", "consent_given_on"]
     search_fields = ["quote", "name", "role", "organisation"]
     ordering = ["-consent_given_on", "-pk"]
 

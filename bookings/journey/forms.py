@@ -10,7 +10,7 @@ from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
 from bookings.calendars.ical import is_plain_email
-from bookings.models import Booking, Format, Offer
+from bookings.models import Booking, Format, Offer, PartOfDay
 from bookings.services import BookerDetails
 from home.models import LadderRung
 
@@ -191,3 +191,48 @@ def booker_details(answers: dict, time_zone: str) -> BookerDetails:
         time_zone=time_zone,
         phone=answers.get("phone") or "",
     )
+
+
+WEEKDAY_CHOICES = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+class WaitlistForm(forms.Form):
+    """Joining the waiting list for an offer: when suits, and where to tell them. No free text."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Which days suit you?",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one day of the week"},
+    )
+    parts_of_day = forms.MultipleChoiceField(
+        label="Which times of day suit you?",
+        choices=PartOfDay.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one time of day"},
+    )
+    name = DetailsForm.base_fields["name"]
+    email = DetailsForm.base_fields["email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if not is_plain_email(email):
+            raise forms.ValidationError("Enter an email address in the correct format, like name@example.org")
+        return email
+
+    def error_list(self) -> list[tuple[str, str]]:
+        anchors = {"weekdays": "id_weekdays_0", "parts_of_day": "id_parts_of_day_0"}
+        return [
+            (anchors.get(name, f"id_{name}"), self.errors[name][0])
+            for name in self.fields
+            if name in self.errors
+        ]

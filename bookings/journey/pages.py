@@ -21,13 +21,14 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from bookings import services
+from bookings import services, waitlist
 from bookings.clients import client_key
 from bookings.errors import BookingError, SlotUnavailable
 from bookings.journey import bot_guard
 from bookings.journey.choice import ANY, Choice, choice_from_draft, parse_choice, query
 from bookings.journey.forms import (
     DetailsForm,
+    WaitlistForm,
     booker_details,
     initial_from_answers,
     initial_from_post,
@@ -250,6 +251,62 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             later_url=listing.later
             and self.step_url(request, "time", **base, **{"from": listing.later.isoformat()}),
             partner_url=self.step_url(request, "partner", offer=choice.offer.pk, tz=choice.zone),
+            waitlist_url=self.step_url(request, "waitlist", **base),
+        )
+
+    # --- No time that suits: the waiting list (docs/bookings.md#waiting-list) ------------
+
+    @path("waiting-list/", name="waitlist")
+    def join_waitlist(self, request):
+        data = request.POST if request.method == "POST" else request.GET
+        choice = parse_choice(data)
+        now = timezone.now()
+        stamp = bot_guard.issue_stamp(now, request.session)
+        form = WaitlistForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST":
+            verdict = bot_guard.check_submission(request.POST, now=now, session=request.session)
+            if not verdict.ok:
+                return self.step(request, "rejected.html", status=400)
+            if not bot_guard.within_rate_limit(
+                "waitlist",
+                client_key(request),
+                now=now,
+                limit=settings.BOOKING_RATE_LIMIT,
+                window_seconds=settings.BOOKING_RATE_WINDOW_SECONDS,
+            ):
+                return self.step(request, "rejected.html", status=429, rate_limited=True)
+            stamp = request.POST.get("form_stamp", stamp)
+            if form.is_valid():
+                data = form.cleaned_data
+                wish = waitlist.Wish(
+                    name=data["name"],
+                    email=data["email"],
+                    weekdays=tuple(data["weekdays"]),
+                    parts_of_day=tuple(data["parts_of_day"]),
+                    time_zone=choice.zone,
+                )
+                try:
+                    entry = waitlist.join(offer=choice.offer, partner=choice.partner, wish=wish, now=now)
+                except BookingError as exc:
+                    return self.step(request, "problem.html", status=400, message=exc.message, choice=choice)
+                # The stamp is spent: the same form cannot be sent again (docs/reliability.md).
+                bot_guard.spend_stamp(verdict.nonce, f"waitlist:{entry.public_id}", request.session)
+                return self.step(request, "waitlist_joined.html", choice=choice, entry=entry)
+        return self.step(
+            request,
+            "waitlist.html",
+            status=400 if form.errors else 200,
+            choice=choice,
+            form=form,
+            errors=form.error_list() if form.is_bound else [],
+            stamp=stamp,
+            honeypot=bot_guard.HONEYPOT_FIELD,
+            hidden=choice.params(with_start=False),
+            zone_label=zone_label(choice.zone),
+            privacy_href=self.privacy_href(),
+            expiry_days=settings.WAITLIST_EXPIRY_DAYS,
+            action_url=self.step_url(request, "waitlist"),
+            time_url=self.step_url(request, "time", **choice.params(with_start=False)),
         )
 
     # --- Step 4: your details -------------------------------------------------------------
@@ -420,6 +477,7 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
             zone_label=zone_label(choice.zone),
             retime_url=self.step_url(request, "retime"),
             time_url=self.step_url(request, "time", **choice.params(with_start=False)),
+            waitlist_url=self.step_url(request, "waitlist", **choice.params(with_start=False)),
         )
 
     @path("check/new-time/", name="retime")

@@ -2,8 +2,9 @@
 
 partners: partners, offers, weekly free times, time off. booking: chats and their history.
 outbox: the emails a change must send. calendars: partners' feeds and own calendars.
-site_settings: the booking rules editors set.
-privacy: retention periods. The journey's BookingPage is a model of this app
+site_settings: the booking rules editors set. waitlist: people waiting for a time to open.
+privacy: retention periods. impact: feedback and reflections. payments: involvement payments.
+The journey's BookingPage is a model of this app
 too (app label ``bookings``) but lives with the journey, which imports this package, never the
 other way round (docs/architecture.md).
 """
@@ -16,11 +17,14 @@ from .caldav import CalDAVConnection, CalDAVEvent, CalDAVPush, CalDAVState
 from .calendars import BusyInterval, ExternalCalendar, PartnerFeed, hash_token
 from .email_wording import EmailOpening, WordedKind
 from .entry import BookingEntryPage
+from .impact import Feedback, PartnerReflection, QuoteConsent
 from .joining import is_meeting_link, validate_meeting_link
 from .outbox import EmailNotification, NotificationStatus, Recipient
 from .partners import AvailabilityRule, Format, Offer, Partner, TimeOff, validate_time_zone
+from .payments import PaymentBasis, PaymentKind, PaymentLine, PaymentMonth, PaymentRule, PaymentStatus
 from .privacy import PrivacySettings
 from .site_settings import BookingSettings
+from .waitlist import PartOfDay, WaitlistEmail, WaitlistEntry
 
 __all__ = [
     "AccessAction",
@@ -48,14 +52,26 @@ __all__ = [
     "EmailOpening",
     "WordedKind",
     "ExternalCalendar",
+    "Feedback",
     "Format",
     "NotificationStatus",
     "Offer",
     "Partner",
     "PartnerFeed",
+    "PartOfDay",
+    "PartnerReflection",
+    "PaymentBasis",
+    "PaymentKind",
+    "PaymentLine",
+    "PaymentMonth",
+    "PaymentRule",
+    "PaymentStatus",
     "PrivacySettings",
+    "QuoteConsent",
     "Recipient",
     "TimeOff",
+    "WaitlistEmail",
+    "WaitlistEntry",
     "hash_token",
     "is_meeting_link",
     "validate_meeting_link",

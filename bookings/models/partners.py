@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from recurrence.fields import RecurrenceField
 
+from ..bank_holidays import ENGLAND, NATIONS
 from ..zones import DEFAULT_TIME_ZONE
 from .joining import validate_meeting_link
 
@@ -66,6 +67,23 @@ class Partner(models.Model):
     rest_minutes = models.PositiveSmallIntegerField(
         "rest after each chat (minutes)", default=15, help_text="No chat starts sooner after another ends."
     )
+    # Bank holidays of this nation close the partner's free times unless they opt in
+    # (docs/bookings.md#bank-holidays).
+    nation = models.CharField(
+        max_length=3,
+        choices=NATIONS,
+        default=ENGLAND,
+        help_text="Whose bank holidays apply: they differ in Scotland and Northern Ireland.",
+    )
+    works_bank_holidays = models.BooleanField(
+        "works on bank holidays",
+        default=False,
+        help_text="If ticked, free times stay open on bank holidays.",
+    )
+    # Some partners may not or do not want to be paid (benefits, employer rules): their chats
+    # still get a payment line, for £0 with this reason (docs/impact.md).
+    declines_payment = models.BooleanField(default=False)
+    payment_declined_reason = models.CharField(max_length=200, blank=True)
     # Joining details (docs/bookings.md, "Joining details"): the partner's standing video link,
     # sent to both people for every video chat that has no link of its own.
     meeting_link = models.URLField(

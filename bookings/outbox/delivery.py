@@ -31,7 +31,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from bookings.models import BookingStatus, EmailNotification, NotificationStatus
+from bookings.models import BookingStatus, EmailNotification, Feedback, NotificationStatus
 from bookings.outbox import emails
 
 logger = logging.getLogger(__name__)
@@ -90,6 +90,11 @@ def why_obsolete(notification: EmailNotification, now: datetime) -> str:
     booking = notification.booking
     if booking.sequence != notification.sequence:
         return "booking changed since"
+    if notification.kind == "feedback_request":
+        if booking.status != BookingStatus.COMPLETED or booking.anonymised_at is not None:
+            return "chat not completed"
+        if Feedback.objects.filter(booking_id=booking.pk).exists():
+            return "feedback already given"
     if notification.kind in ("reminder", "calendar_copy"):
         if booking.status != BookingStatus.CONFIRMED:
             return "chat not confirmed"

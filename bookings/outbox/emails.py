@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Page
 
+from bookings import feedback
 from bookings.calendars import ical
 from bookings.calendars.feeds import booking_in_partner_feed
 from bookings.joining import VIDEO_LABEL, joining_details, partner_phone
@@ -58,7 +59,9 @@ INVITE_METHOD = {
     "calendar_copy": "REQUEST",
     "details_updated": "REQUEST",
 }
-KINDS = frozenset({*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder"})
+KINDS = frozenset(
+    {*INVITE_METHOD, "request_sent", "request_to_accept", "declined", "reminder", "feedback_request"}
+)
 # Booker emails that include the manage link: those sent while the booking can still change.
 _WITH_MANAGE_LINK = frozenset(
     {"request_sent", "confirmed", "rescheduled", "reassigned", "reminder", "details_updated"}
@@ -76,6 +79,7 @@ _SUBJECTS = {
     "reminder": "Reminder: {offer}, {when}",
     "reassigned_away": "No longer yours: {offer}, {when}",
     "calendar_copy": "For your calendar: {offer}, {when}",
+    "feedback_request": "How did your chat go? {offer}, {when}",
     "details_updated": "New joining details: {offer}, {when}",
 }
 
@@ -120,6 +124,16 @@ def manage_url(booking: Booking) -> str:
         path = reverse("bookings:manage", args=[token])
     except NoReverseMatch:  # a deployment without the bookings URLs
         path = f"/bookings/manage/{token}/"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def feedback_url(booking: Booking) -> str:
+    """Absolute link to the feedback form (a bearer secret: the booker's own email only)."""
+    token = feedback.make_token(booking)
+    try:
+        path = reverse("bookings:feedback", args=[token])
+    except NoReverseMatch:  # a deployment without the bookings URLs
+        path = f"/bookings/feedback/{token}/"
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -250,6 +264,7 @@ def context(notification: EmailNotification) -> dict:
         "in_feed": in_feed,
         "manage_url": manage_url(booking) if to_booker and kind in _WITH_MANAGE_LINK else "",
         "rebook_url": booking_page_url() if to_booker and kind in {"declined", "cancelled"} else "",
+        "feedback_url": feedback_url(booking) if to_booker and kind == "feedback_request" else "",
         **(opening(booking, kind, reader_zone) if to_booker else {"opening_text": "", "opening_html": ""}),
     }
 

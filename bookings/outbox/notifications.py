@@ -8,6 +8,7 @@ Nothing is sent here; the worker does that (bookings/outbox/delivery.py).
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from wagtail.models import Site
 
 from bookings.models import Booking, BookingSettings, BookingStatus, EmailNotification, Recipient
@@ -37,7 +38,7 @@ def messages_for(booking: Booking, event: str) -> list[tuple[str, str]]:
         return [("cancelled", r) for r in BOTH]
     if event == "details_changed" and not pending:
         return [("details_updated", r) for r in BOTH]
-    return []  # completed, no_show: nothing to tell anyone
+    return []  # completed (the feedback request waits a day, below), no_show: nothing to tell anyone
 
 
 def reminder_leads() -> tuple[int, ...]:
@@ -73,6 +74,10 @@ def booking_changed(booking: Booking, event: str, *, now: datetime) -> list[Emai
     wanted = [(kind, recipient, now) for kind, recipient in messages_for(booking, event)]
     if event in {"placed", "confirmed", "rescheduled", "reassigned", "details_changed"}:
         wanted += _reminders(booking, now)
+    if event == "completed":
+        # One "how did it go?" email a day later (docs/impact.md); the unique row makes it once.
+        later = now + timedelta(hours=settings.FEEDBACK_REQUEST_AFTER_HOURS)
+        wanted.append(("feedback_request", Recipient.BOOKER, later))
     # The partner's CalDAV calendar, if they connected one, gets this version too (docs/caldav.md).
     if event not in {"completed", "no_show"}:
         caldav.queue_push(booking, now=now, schedule=schedule_push)

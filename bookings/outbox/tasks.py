@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 from django_tasks import task
 
-from bookings.outbox import account_delivery, caldav, delivery, reinvite
+from bookings.outbox import account_delivery, caldav, delivery, reinvite, waitlist_delivery
 from bookings.task_queue import enqueue_on_commit
 
 
@@ -31,6 +31,17 @@ def deliver_account_email(account_email_id: int) -> str:
 def schedule_account_email(account_email_id: int, when: datetime | None = None) -> None:
     """Queue delivery of one account email, now or not before `when`, in the caller's transaction."""
     enqueue_on_commit(deliver_account_email, account_email_id, when=when)
+
+
+@task()
+def deliver_waitlist_email(waitlist_email_id: int) -> str:
+    """Send one "a time has opened" email to someone on the waiting list. Ids only, as above."""
+    return waitlist_delivery.deliver(waitlist_email_id, now=timezone.now(), schedule=schedule_waitlist_email)
+
+
+def schedule_waitlist_email(waitlist_email_id: int, when: datetime | None = None) -> None:
+    """Queue delivery of one waiting-list email, now or not before `when`, in the caller's transaction."""
+    enqueue_on_commit(deliver_waitlist_email, waitlist_email_id, when=when)
 
 
 @task()

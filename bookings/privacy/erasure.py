@@ -20,11 +20,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from wagtail.models import ModelLogEntry
 
 from bookings import services
 from bookings.errors import InvalidTransition
-from bookings.models import AccessAction, Booking, EmailNotification, HandBack, NotificationStatus
+from bookings.models import (
+    AccessAction,
+    Booking,
+    EmailNotification,
+    Feedback,
+    HandBack,
+    NotificationStatus,
+    PartnerReflection,
+)
+from home.models import Testimonial
 
 from . import records
 from .audit import record_request
@@ -46,10 +57,11 @@ class Plan:
     task_rows: int
     access_records: int
     sessions: int
+    waitlist: int = 0
 
     @property
     def total(self) -> int:
-        return self.bookings + self.access_records + self.sessions
+        return self.bookings + self.access_records + self.sessions + self.waitlist
 
 
 def plan(address: str, *, now: datetime) -> Plan:
@@ -64,6 +76,7 @@ def plan(address: str, *, now: datetime) -> Plan:
         task_rows=records.task_rows_for(notification_ids).count(),
         access_records=records.access_records_naming(address, [b.booker_name for b in bookings]).count(),
         sessions=len(records.sessions_for(address)),
+        waitlist=records.waitlist_for(address).count(),
     )
 
 
@@ -79,6 +92,8 @@ def anonymise_booking(booking: Booking, *, now: datetime) -> None:
     Idempotent. Called inside the caller's transaction (erasure or the purge)."""
     records.access_records_naming(booking.booker_email, [booking.booker_name]).update(query="")
     HandBack.objects.filter(booking=booking).update(note="")
+    PartnerReflection.objects.filter(booking=booking).update(note="")
+    _erase_feedback(booking, now)
     notifications = EmailNotification.objects.filter(booking=booking)
     notifications.filter(status__in=UNWANTED).update(
         status=N.OBSOLETE, last_error="personal data erased", updated_at=now
@@ -94,6 +109,24 @@ def anonymise_booking(booking: Booking, *, now: datetime) -> None:
     )
 
 
+def _erase_feedback(booking: Booking, now: datetime) -> None:
+    """Feedback keeps its scores (usefulness, ladder rung) for reports; its free text goes, and a
+    testimonial made from the quote is unpublished and deleted with its revisions."""
+    for feedback in Feedback.objects.filter(booking=booking).select_related("testimonial"):
+        testimonial = feedback.testimonial
+        Feedback.objects.filter(pk=feedback.pk).update(
+            next_steps="", quote="", testimonial=None, free_text_removed_at=now
+        )
+        if testimonial is not None:
+            if testimonial.live:
+                testimonial.unpublish(log_action=False)
+            # Wagtail's history of the snippet names it by its excerpt and attribution.
+            ModelLogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Testimonial), object_id=str(testimonial.pk)
+            ).delete()
+            testimonial.delete()
+
+
 @dataclass(frozen=True)
 class Result:
     cancelled: int
@@ -101,6 +134,7 @@ class Result:
     waiting_for_emails: int
     access_records: int
     sessions: int
+    waitlist: int = 0
 
 
 def erase_person(address: str, *, user, now: datetime) -> Result:
@@ -121,6 +155,12 @@ def erase_person(address: str, *, user, now: datetime) -> Result:
         sessions = records.sessions_for(address)
         for session, _data in sessions:
             session.delete()
+        # Waiting-list entries go whole, with their emails and those emails' finished tasks.
+        entries = records.waitlist_for(address)
+        entry_ids = list(entries.values_list("pk", flat=True))
+        email_ids = list(records.waitlist_emails_for(entry_ids).values_list("pk", flat=True))
+        records.waitlist_task_rows_for(email_ids, finished_only=True).delete()
+        entries.delete()
         for booking in Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_for_update():
             EmailNotification.objects.filter(booking=booking, status__in=UNWANTED).exclude(
                 kind="cancelled", sequence=booking.sequence
@@ -144,11 +184,11 @@ def erase_person(address: str, *, user, now: datetime) -> Result:
             address,
             user=user,
             now=now,
-            rows=len(bookings) + blanked + len(sessions),
+            rows=len(bookings) + blanked + len(sessions) + len(entry_ids),
             shown=f"bookings {len(bookings)}, cancelled {cancelled}, access records {blanked}, "
-            f"sessions {len(sessions)}",
+            f"sessions {len(sessions)}, waiting lists {len(entry_ids)}",
         )
-    return Result(cancelled, anonymised, waiting, blanked, len(sessions))
+    return Result(cancelled, anonymised, waiting, blanked, len(sessions), len(entry_ids))
 
 
 def finish_pending_erasures(*, now: datetime, dry_run: bool = False) -> int:

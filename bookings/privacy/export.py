@@ -28,10 +28,16 @@ SECTION_TITLES = {
     "tasks": "Background tasks",
     "access_records": "Who looked at these details",
     "sessions": "Unfinished bookings in a browser session",
+    "waitlist": "Waiting lists you are on",
+    "waitlist_emails": "Waiting-list emails we sent or will send",
     "partner": "Thinking-partner profile",
     "partner_time_off": "Thinking-partner time off",
     "partner_hand_backs": "Chats the thinking partner handed back",
     "partner_caldav": "The thinking partner's connected calendar",
+    "feedback": "Feedback after chats",
+    "testimonials": "Quotes we may publish (from your feedback)",
+    "partner_reflections": "The thinking partner's own reflections after chats",
+    "partner_payments": "The thinking partner's involvement payments",
     "accounts": "Sign-in accounts",
 }
 ACCOUNT_FIELDS = ("username", "email", "first_name", "last_name", "date_joined", "last_login", "is_active")
@@ -74,11 +80,18 @@ def collect(address: str) -> Export:
         row["partner"] = booking.partner.display_name
     notification_ids = list(records.emails_for(booking_ids).values_list("pk", flat=True))
     partners = records.partners_for(address)
+    waiting = list(records.waitlist_for(address))
+    waiting_rows = _rows(records.waitlist_for(address))
+    for row, entry in zip(waiting_rows, waiting, strict=True):
+        row["offer"] = entry.offer.title
+        row["partner"] = entry.partner.display_name if entry.partner_id else ""
+    waitlist_emails = records.waitlist_emails_for([e.pk for e in waiting])
     sections = {
         "bookings": booking_rows,
         "booking_history": _rows(records.history_for(booking_ids)),
         "emails": _rows(records.emails_for(booking_ids)),
-        "tasks": _rows(records.task_rows_for(notification_ids)),
+        "tasks": _rows(records.task_rows_for(notification_ids))
+        + _rows(records.waitlist_task_rows_for(list(waitlist_emails.values_list("pk", flat=True)))),
         "access_records": _rows(
             records.access_records_for(address, booking_ids, [b.booker_name for b in bookings])
         ),
@@ -86,9 +99,15 @@ def collect(address: str) -> Export:
             {"expires": _plain(session.expire_date), "data": json.loads(json.dumps(data, default=str))}
             for session, data in records.sessions_for(address)
         ],
+        "waitlist": waiting_rows,
+        "waitlist_emails": _rows(waitlist_emails),
         "partner": _rows(partners),
         "partner_time_off": _rows(records.time_off_for(list(partners.values_list("pk", flat=True)))),
         "partner_hand_backs": _rows(records.hand_backs_for(partners.values_list("pk", flat=True))),
+        "feedback": _rows(records.feedback_for(booking_ids)),
+        "testimonials": _rows(records.testimonials_for(booking_ids)),
+        "partner_reflections": _rows(records.reflections_for(partners.values_list("pk", flat=True))),
+        "partner_payments": _rows(records.payment_lines_for(partners.values_list("pk", flat=True))),
         "partner_caldav": _rows(
             records.caldav_for(partners.values_list("pk", flat=True)), exclude=("password_encrypted",)
         ),

@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
+from bookings import waitlist
 from bookings.models import AccessRecord, Booking, EmailNotification, PrivacySettings
 
 from . import records
@@ -45,6 +46,7 @@ def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
         "task rows": leftover_tasks.count(),
         "access records": old_access.count(),
         "sessions": expired_sessions.count(),
+        "waiting-list entries": waitlist.purge_expired(now=now, dry_run=True),
     }
     if dry_run:
         return counts
@@ -55,5 +57,6 @@ def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
     records.task_rows_for(list(done_emails.values_list("pk", flat=True)), finished_only=True).delete()
     old_access.delete()
     expired_sessions.delete()
+    counts["waiting-list entries"] = waitlist.purge_expired(now=now)
     logger.info("privacy purge: %s", ", ".join(f"{k} {n}" for k, n in counts.items()))
     return counts

@@ -19,11 +19,17 @@ from bookings.models import (
     BookingEvent,
     CalDAVConnection,
     EmailNotification,
+    Feedback,
     HandBack,
     Partner,
+    PartnerReflection,
+    PaymentLine,
     TimeOff,
+    WaitlistEmail,
+    WaitlistEntry,
 )
-from bookings.outbox.tasks import deliver_notification
+from bookings.outbox.tasks import deliver_notification, deliver_waitlist_email
+from home.models import Testimonial
 
 FINISHED_TASK_STATUSES = ("SUCCESSFUL", "FAILED")
 # A booker's name shorter than this is not searched for in access-record queries: "Al" would
@@ -47,12 +53,22 @@ def emails_for(booking_ids):
     return EmailNotification.objects.filter(booking_id__in=booking_ids)
 
 
-def task_rows_for(notification_ids, *, finished_only: bool = False):
-    """Delivery task rows whose argument is one of these email ids."""
+def waitlist_for(address: str):
+    return WaitlistEntry.objects.filter(email__iexact=normalise(address)).select_related("offer", "partner")
+
+
+def waitlist_emails_for(entry_ids):
+    return WaitlistEmail.objects.filter(entry_id__in=entry_ids)
+
+
+def task_rows_for(
+    notification_ids, *, finished_only: bool = False, task_path: str = deliver_notification.module_path
+):
+    """Delivery task rows whose argument is one of these email ids (booking emails by default)."""
     wanted = set(notification_ids)
     if not wanted:
         return DBTaskResult.objects.none()
-    rows = DBTaskResult.objects.filter(task_path=deliver_notification.module_path)
+    rows = DBTaskResult.objects.filter(task_path=task_path)
     if finished_only:
         rows = rows.filter(status__in=FINISHED_TASK_STATUSES)
     ids = [
@@ -110,3 +126,26 @@ def time_off_for(partner_ids):
 
 def accounts_for(address: str):
     return get_user_model().objects.filter(email__iexact=normalise(address))
+
+
+def waitlist_task_rows_for(waitlist_email_ids, *, finished_only: bool = False):
+    return task_rows_for(
+        waitlist_email_ids, finished_only=finished_only, task_path=deliver_waitlist_email.module_path
+    )
+
+
+def feedback_for(booking_ids):
+    return Feedback.objects.filter(booking_id__in=list(booking_ids)).order_by("pk")
+
+
+def testimonials_for(booking_ids):
+    ids = feedback_for(booking_ids).exclude(testimonial=None).values_list("testimonial_id", flat=True)
+    return Testimonial.objects.filter(pk__in=list(ids)).order_by("pk")
+
+
+def reflections_for(partner_ids):
+    return PartnerReflection.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")
+
+
+def payment_lines_for(partner_ids):
+    return PaymentLine.objects.filter(partner_id__in=list(partner_ids)).order_by("pk")

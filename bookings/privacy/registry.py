@@ -121,12 +121,35 @@ HOLDERS: tuple[Holder, ...] = (
         note="The session key is a credential and is never exported.",
     ),
     Holder(
+        key="waitlist",
+        model="bookings.WaitlistEntry",
+        fields=(
+            PersonalField("name", Do.DELETE_ROW),
+            PersonalField("email", Do.DELETE_ROW),
+            PersonalField("time_zone", Do.DELETE_ROW),
+        ),
+        found_by="email (any case)",
+        erasure="the entries are deleted, with their emails and those emails' task rows",
+        purge="entries are deleted when they expire (WAITLIST_EXPIRY_DAYS after joining)",
+        note="The days and times of day chosen are kept only with the entry.",
+    ),
+    Holder(
+        key="waitlist_emails",
+        model="bookings.WaitlistEmail",
+        fields=(),
+        found_by="the person's waiting-list entries",
+        erasure="deleted with the entry; their finished task rows are deleted too",
+        purge="deleted with the entry",
+        note="Stores no address or body: both are made from the entry at send time.",
+    ),
+    Holder(
         key="partner",
         model="bookings.Partner",
         fields=(
             PersonalField("display_name", Do.KEEP),
             PersonalField("email", Do.KEEP),
             PersonalField("bio", Do.KEEP),
+            PersonalField("payment_declined_reason", Do.KEEP),
             PersonalField("meeting_link", Do.KEEP),
         ),
         found_by="email, or the linked account's email",
@@ -169,6 +192,57 @@ HOLDERS: tuple[Holder, ...] = (
     ),
 )
 
+IMPACT_HOLDERS: tuple[Holder, ...] = (
+    Holder(
+        key="feedback",
+        model="bookings.Feedback",
+        fields=(
+            PersonalField("next_steps", Do.BLANK),
+            PersonalField("quote", Do.BLANK),
+        ),
+        found_by="the booking (booker_email, any case)",
+        erasure="the free text (what they will do next, their quote) is blanked and the testimonial "
+        "made from their quote is deleted with its revisions",
+        purge="the same, when the booking is purged",
+        note="Kept for reports: usefulness (1–5), ladder rung, and the consent record (choice, "
+        "wording, dates).",
+    ),
+    Holder(
+        key="testimonials",
+        model="home.Testimonial",
+        fields=(
+            PersonalField("quote", Do.DELETE_ROW),
+            PersonalField("role", Do.DELETE_ROW),
+            PersonalField("organisation", Do.DELETE_ROW),
+        ),
+        found_by="the booker's feedback (testimonials made from a quote they gave)",
+        erasure="deleted (unpublished first), with its revisions",
+        purge="deleted with the booking's other personal data",
+        note="Testimonials editors typed in themselves are public content, not a booker's record.",
+    ),
+    Holder(
+        key="partner_reflections",
+        model="bookings.PartnerReflection",
+        fields=(PersonalField("note", Do.BLANK),),
+        found_by="the partner found by email (their own words, for supervision)",
+        erasure="the note is blanked when the booking it belongs to is erased",
+        purge="the note is blanked when the booking it belongs to is purged",
+        note="Never shown to the booker.",
+    ),
+    Holder(
+        key="partner_payments",
+        model="bookings.PaymentLine",
+        fields=(PersonalField("reason", Do.KEEP),),
+        found_by="the partner found by email",
+        erasure="not erased: payment records are kept for the finance retention period",
+        purge="not purged by the booking purge",
+        note="Dates, offer, amount and status of what the partner earned; no booker details.",
+        covers=frozenset({"export"}),
+    ),
+)
+
+HOLDERS = HOLDERS + IMPACT_HOLDERS
+
 # Fields that look personal but are not, with the reason (checked by the registry test).
 NOT_PERSONAL: dict[str, str] = {
     "bookings.EmailNotification.recipient": "which role receives it (booker or partner), not an address",
@@ -182,8 +256,6 @@ NOT_PERSONAL: dict[str, str] = {
     "home.SiteChrome.contact_email": "the organisation's public address, not a person's",
     "home.LadderRung.name": "a rung of the ladder of participation",
     "home.Testimonial.name": "published with consent by editors; public content, not a booker's data",
-    "home.Testimonial.role": "published with consent by editors; public content",
-    "home.Testimonial.organisation": "published with consent by editors; public content",
     "home.NavigationLink.label": "link text",
     "home.FooterLink.label": "link text",
 }

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from bookings.models import AccessRecord, Booking
+from bookings.models import AccessRecord, Booking, WaitlistEntry
 
 
 class StaffBookingPolicy(ModelPermissionPolicy):
@@ -36,6 +36,7 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 BOOKINGS = StaffBookingPolicy(Booking)
 ACCESS_RECORDS = ReadOnlyPermissionPolicy(AccessRecord)
+WAITLIST = ReadOnlyPermissionPolicy(WaitlistEntry)
 
 
 def require(user, action: str, policy=BOOKINGS) -> None:

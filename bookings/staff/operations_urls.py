@@ -4,7 +4,7 @@ this list: a new URL needs a filler there."""
 
 from django.urls import path
 
-from bookings.staff import partners, week
+from bookings.staff import partners, payments, reports, week
 
 app_name = "staff_ops"
 
@@ -26,4 +26,10 @@ urlpatterns = [
     ),
     path("partners/<int:partner_id>/deactivate/", partners.deactivate, name="deactivate"),
     path("chats/<uuid:public_id>/settle/", partners.settle, name="settle"),
+    path("reports/bookings/", reports.report, name="report_bookings"),
+    path("reports/bookings/chart.svg", reports.report_chart, name="report_bookings_chart"),
+    path("reports/bookings.csv", reports.report_csv, name="report_bookings_csv"),
+    path("payments/", payments.months, name="payments"),
+    path("payments/<str:month>/approve/", payments.approve, name="payments_approve"),
+    path("payments/lines/<int:line_id>/reverse/", payments.reverse_line, name="payments_reverse"),
 ]

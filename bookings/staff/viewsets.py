@@ -17,6 +17,8 @@ from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
 from bookings.staff.booking_page import BookingActionView, BookingPageView
 from bookings.staff.listing import BookingIndexView
 from bookings.staff.on_behalf import OnBehalfView
+from bookings.staff.payments import PaymentLineViewSet, PaymentRuleViewSet
+from bookings.staff.waitlist import WaitlistViewSet
 from bookings.staff.widgets import WagtailRecurrenceWidget
 
 
@@ -70,6 +72,14 @@ class PartnerViewSet(ModelViewSet):
         MultiFieldPanel(
             [FieldPanel("max_chats_per_day"), FieldPanel("max_chats_per_week"), FieldPanel("rest_minutes")],
             heading="Wellbeing limits",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("nation"), FieldPanel("works_bank_holidays")],
+            heading="Bank holidays",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("declines_payment"), FieldPanel("payment_declined_reason")],
+            heading="Involvement payments",
         ),
     ]
 
@@ -166,4 +176,13 @@ class BookingsGroup(ModelViewSetGroup):
     menu_label = "Bookings"
     menu_icon = "calendar"
     menu_order = 250
-    items = (BookingViewSet, PartnerViewSet, OfferViewSet, AvailabilityRuleViewSet, TimeOffViewSet)
+    items = (
+        BookingViewSet,
+        PartnerViewSet,
+        OfferViewSet,
+        AvailabilityRuleViewSet,
+        TimeOffViewSet,
+        WaitlistViewSet,
+        PaymentRuleViewSet,
+        PaymentLineViewSet,
+    )

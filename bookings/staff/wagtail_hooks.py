@@ -5,20 +5,23 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from bookings.models import AccessRecord, Booking, EmailOpening
+from bookings.models import AccessRecord, Booking, EmailOpening, PaymentLine, WaitlistEntry
 from bookings.staff import (
     account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
     outbox,  # noqa: F401  (registers the email outbox view)
     privacy,  # noqa: F401  (registers the privacy requests screen)
 )
-from bookings.staff.access import ACCESS_RECORDS, BOOKINGS
+from bookings.staff.access import ACCESS_RECORDS, BOOKINGS, WAITLIST, ReadOnlyPermissionPolicy
 from bookings.staff.access_records import AccessRecordViewSet
 from bookings.staff.viewsets import BookingsGroup
 
 # Registered before the viewsets are built, so their views pick them up (wagtail 7+ API).
 register_permission_policy(Booking, BOOKINGS, exact_class=True)
 register_permission_policy(AccessRecord, ACCESS_RECORDS, exact_class=True)
+register_permission_policy(WaitlistEntry, WAITLIST, exact_class=True)
+# Payment lines change by reversal only (docs/impact.md): the admin may look and export.
+register_permission_policy(PaymentLine, ReadOnlyPermissionPolicy(PaymentLine), exact_class=True)
 
 
 @hooks.register("register_admin_viewset")
@@ -52,6 +55,28 @@ def register_this_week_menu_item():
         reverse("staff_ops:week"),
         icon_name="date",
         order=249,
+        permission="bookings.view_booking",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_payments_menu_item():
+    return StaffMenuItem(
+        "Involvement payments",
+        reverse("staff_ops:payments"),
+        icon_name="list-ul",
+        order=253,
+        permission="bookings.view_paymentline",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_report_menu_item():
+    return StaffMenuItem(
+        "Bookings per month",
+        reverse("staff_ops:report_bookings"),
+        icon_name="table",
+        order=254,
         permission="bookings.view_booking",
     )
 

@@ -1,17 +1,22 @@
 """Workspace pages for a partner's weekly free times and time off (see chats.py)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from bookings import partner_services, weekly_ranges
+from bookings import bank_holidays, partner_services, weekly_ranges
 from bookings.errors import BookingError
 from bookings.models import AvailabilityRule, TimeOff
 from bookings.workspace.access import owned, partner_required, post_only
-from bookings.workspace.forms import TimeOffForm, WeeklyRangeForm
+from bookings.workspace.forms import BankHolidaysForm, TimeOffForm, WeeklyRangeForm
 from bookings.zones import format_clock
+
+UPCOMING_DAYS = 366  # the bank holidays listed on the page: the next few within a year
+UPCOMING_SHOWN = 4
 
 
 def _week(partner):
@@ -31,10 +36,53 @@ def _week(partner):
     return ranges, weekly_ranges.day_list(free) if free else "", others
 
 
-def _availability_page(request, form, status=200):
-    ranges, days_off, others = _week(request.partner)
-    context = {"ranges": ranges, "days_off": days_off, "others": others, "form": form, "nav": "availability"}
+def _bank_holidays_form(partner, data=None):
+    initial = {"nation": partner.nation, "works_bank_holidays": partner.works_bank_holidays}
+    return BankHolidaysForm(data, initial=initial)
+
+
+def _availability_page(request, form, holidays_form=None, status=200):
+    partner = request.partner
+    ranges, days_off, others = _week(partner)
+    today = timezone.localdate()  # the partner's zone is active (partner_required)
+    upcoming = bank_holidays.bank_holidays(partner.nation, today, today + timedelta(days=UPCOMING_DAYS))
+    context = {
+        "ranges": ranges,
+        "days_off": days_off,
+        "others": others,
+        "form": form,
+        "holidays_form": holidays_form or _bank_holidays_form(partner),
+        "nation": dict(bank_holidays.NATIONS)[partner.nation],
+        "upcoming_holidays": list(upcoming.items())[:UPCOMING_SHOWN],
+        "nav": "availability",
+    }
     return render(request, "bookings/workspace/availability.html", context, status=status)
+
+
+@partner_required
+def bank_holidays_save(request):
+    if request.method != "POST":
+        return _availability_page(request, WeeklyRangeForm())
+    form = _bank_holidays_form(request.partner, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            partner_services.set_bank_holidays(
+                request.partner,
+                data["nation"],
+                data["works_bank_holidays"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if data["works_bank_holidays"]:
+                messages.success(request, "Saved. People can book you on bank holidays too.")
+            else:
+                messages.success(request, "Saved. Nobody can book you on a bank holiday.")
+            return redirect("workspace:availability")
+    return _availability_page(request, WeeklyRangeForm(), holidays_form=form)
 
 
 @partner_required
@@ -50,6 +98,7 @@ def availability(request):
                 end_time=data["end_time"],
                 starts_on=timezone.localdate(),  # the partner's zone is active (partner_required)
                 actor=request.user,
+                now=timezone.now(),
             )
         except BookingError as exc:
             form.add_error(None, exc.message)
@@ -84,6 +133,7 @@ def range_change(request, rule):
                 end_time=data["end_time"],
                 rule=rule.pk,
                 actor=request.user,
+                now=timezone.now(),
             )
         except BookingError as exc:
             form.add_error(None, exc.message)
@@ -156,7 +206,7 @@ def time_off(request):
 @post_only
 def time_off_remove(request, entry):
     try:
-        partner_services.remove_time_off(request.partner, entry.pk, actor=request.user)
+        partner_services.remove_time_off(request.partner, entry.pk, actor=request.user, now=timezone.now())
     except ObjectDoesNotExist:
         raise Http404() from None
     messages.success(request, "That time off is removed.")

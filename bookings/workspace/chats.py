@@ -13,9 +13,10 @@ from django.utils import timezone
 from bookings import partner_services
 from bookings.errors import BookingError
 from bookings.joining import joining_details, partner_phone
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingStatus, PartnerReflection
 from bookings.workspace.access import owned, partner_required, post_only
 from bookings.workspace.forms import AcceptForm, DeclineForm, LimitsForm, MeetingLinkForm
+from bookings.workspace.impact import ReflectionForm
 
 S = BookingStatus
 PAST_SHOWN = 20
@@ -61,6 +62,8 @@ def _render_detail(request, booking, decline_form=None, accept_form=None):
             "can_answer": booking.status == S.PENDING,
             "can_mark": booking.status == S.CONFIRMED and booking.start <= timezone.now(),
             "decline_form": decline_form or DeclineForm(),
+            "can_reflect": booking.status in (S.COMPLETED, S.NO_SHOW),
+            "reflection_form": _reflection_form(booking),
             "accept_form": (accept_form or AcceptForm()) if needs_link else None,
             "nav": "chats",
         },
@@ -100,6 +103,11 @@ def booking_action(request, booking, action):
     return redirect("workspace:booking", public_id=booking.public_id)
 
 
+def _reflection_form(booking) -> ReflectionForm:
+    saved = PartnerReflection.objects.filter(booking=booking, partner_id=booking.partner_id).first()
+    return ReflectionForm(initial={"note": saved.note if saved else ""})
+
+
 def _reload(booking):
     return Booking.objects.select_related("offer", "ladder_rung", "partner").get(pk=booking.pk)
 
@@ -111,7 +119,7 @@ def pause_or_resume(request):
         partner_services.pause(request.partner, actor=request.user)
         messages.success(request, "You are paused. Nobody can book a new chat with you until you resume.")
     elif request.POST.get("action") == "resume":
-        partner_services.resume(request.partner, actor=request.user)
+        partner_services.resume(request.partner, actor=request.user, now=timezone.now())
         messages.success(request, "Welcome back. People can book your free times again.")
     return redirect("workspace:home")
 
@@ -134,6 +142,7 @@ def limits(request):
                 data["max_chats_per_week"],
                 data["rest_minutes"],
                 actor=request.user,
+                now=timezone.now(),
             )
         except BookingError as exc:
             form.add_error(None, exc.message)

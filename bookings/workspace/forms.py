@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from bookings.bank_holidays import NATIONS
 from bookings.models import validate_meeting_link
 from bookings.partner_services import DECLINE_REASONS, MAX_CHATS_LIMIT, MAX_REST_MINUTES
 from bookings.weekly_ranges import WEEKDAYS
@@ -152,6 +153,21 @@ class ExternalCalendarForm(forms.Form):
         assume_scheme="https",
         help_text="It usually starts with https:// and ends with .ics. Keep it secret, like a password.",
         error_messages={"required": "Paste the address of your calendar.", "invalid": "Enter a web address."},
+    )
+
+
+class BankHolidaysForm(forms.Form):
+    nation = forms.ChoiceField(
+        label="Where do you live and work?",
+        choices=NATIONS,
+        widget=forms.RadioSelect,
+        help_text="Bank holidays differ in Scotland and Northern Ireland.",
+        error_messages={"required": "Choose England, Wales, Scotland or Northern Ireland."},
+    )
+    works_bank_holidays = forms.BooleanField(
+        label="I work on bank holidays",
+        required=False,
+        help_text="Leave this unticked and nobody can book you on a bank holiday.",
     )
 
 

@@ -4,7 +4,7 @@ names an object must get a filler there or that test fails."""
 
 from django.urls import path
 
-from bookings.workspace import availability, caldav, calendar, hand_back
+from bookings.workspace import availability, caldav, calendar, hand_back, impact
 from bookings.workspace import chats as views
 
 app_name = "workspace"
@@ -17,10 +17,13 @@ urlpatterns = [
     path("chats/<uuid:public_id>/completed/", views.booking_action, {"action": "complete"}, name="complete"),
     path("chats/<uuid:public_id>/missed/", views.booking_action, {"action": "no_show"}, name="no_show"),
     path("chats/<uuid:public_id>/hand-back/", hand_back.hand_back, name="hand_back"),
+    path("chats/<uuid:public_id>/reflection/", impact.reflection, name="reflection"),
+    path("payments/", impact.payment_lines, name="payments"),
     path("pause/", views.pause_or_resume, name="pause"),
     path("limits/", views.limits, name="limits"),
     path("joining/", views.joining, name="joining"),
     path("availability/", availability.availability, name="availability"),
+    path("availability/bank-holidays/", availability.bank_holidays_save, name="bank_holidays"),
     path("availability/<int:rule_id>/change/", availability.range_change, name="range_change"),
     path("availability/<int:rule_id>/remove/", availability.range_remove, name="range_remove"),
     path("time-off/", availability.time_off, name="time_off"),

@@ -347,6 +347,8 @@ PHONENUMBER_DB_FORMAT = "E164"
 # Cancelling or moving a chat through the emailed link closes this many hours before it starts;
 # after that the page tells the booker to email BOOKINGS_MAILBOX instead.
 MANAGE_CHANGES_CLOSE_HOURS = int(os.environ.get("MANAGE_CHANGES_CLOSE_HOURS", "24"))
+# How long after a chat is marked completed the booker is asked how it went (docs/impact.md).
+FEEDBACK_REQUEST_AFTER_HOURS = float(os.environ.get("FEEDBACK_REQUEST_AFTER_HOURS", "24"))
 
 # --- First run (manage.py bootstrap_site, docs/deploy.md) ------------------------------------
 # The first superuser; unset, bootstrap_site skips it. An existing user is never changed.
@@ -406,3 +408,11 @@ CALDAV_ENCRYPTION_KEY = (
 )
 CALDAV_TIMEOUT = float(os.environ.get("CALDAV_TIMEOUT", "15"))  # seconds per request
 CALDAV_MAX_ATTEMPTS = int(os.environ.get("CALDAV_MAX_ATTEMPTS", "8"))  # then email takes over
+
+# --- Waiting list (bookings/waitlist.py, docs/bookings.md#waiting-list) --------------------------
+# An entry is deleted this many days after someone joins (or joins again).
+WAITLIST_EXPIRY_DAYS = int(os.environ.get("WAITLIST_EXPIRY_DAYS", "60"))
+# At most one "a time has opened" email per person in this many hours.
+WAITLIST_NOTIFY_GAP_HOURS = int(os.environ.get("WAITLIST_NOTIFY_GAP_HOURS", "24"))
+# The links in those emails (claim and leave) work this long after the email is made.
+WAITLIST_LINK_MAX_AGE_DAYS = int(os.environ.get("WAITLIST_LINK_MAX_AGE_DAYS", "60"))

@@ -21,14 +21,16 @@ def admin_client(client, django_user_model):
     return client
 
 
-@pytest.mark.parametrize("name", ["partner", "offer", "availabilityrule", "timeoff", "booking"])
+@pytest.mark.parametrize(
+    "name", ["partner", "offer", "availabilityrule", "timeoff", "booking", "paymentrule", "paymentline"]
+)
 def test_every_listing_renders(admin_client, name):
     AvailabilityRuleFactory()
     BookingFactory()
     assert admin_client.get(reverse(f"{name}:index")).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["partner", "offer", "availabilityrule", "timeoff"])
+@pytest.mark.parametrize("name", ["partner", "offer", "availabilityrule", "timeoff", "paymentrule"])
 def test_create_views_render(admin_client, name):
     assert admin_client.get(reverse(f"{name}:add")).status_code == 200
 

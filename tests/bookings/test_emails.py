@@ -162,6 +162,8 @@ def test_manage_link_is_in_the_bookers_email_only_and_opens_this_booking(
 def test_invite_times_equal_the_database_instants_either_side_of_clock_changes(
     offer, emailable, policy, smtp, clock, start
 ):
+    emailable.works_bank_holidays = True  # 26 and 29 March 2027 are Good Friday and Easter Monday
+    emailable.save(update_fields=["works_bank_holidays"])
     booking = place(offer, emailable, policy, start)
     deliver_due(clock)
     booking.refresh_from_db()

@@ -4,12 +4,14 @@ ids: a redirect to sign-in or a 403, never the data, and nothing changes
 (docs/staff-operations.md; the same rule as docs/reliability.md, promise 7)."""
 
 import itertools
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from bookings.models import AccountEmail, Booking, Partner
+from bookings.models import AccountEmail, Booking, Partner, PaymentLine, PaymentMonth
 from tests.bookings.test_authorisation import routes
 from tests.support.second_factor import sign_in_verified
 from tests.support.workspace_people import SECRETS, editor, owner_world, partner_with_login
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.django_db
 POST_DATA = {
     "invite": {"display_name": "Mallory", "email": "mallory@example.org", "time_zone": "Europe/London"},
     "settle": {"action": "cancel"},
+    "payments_reverse": {"reason": "Mallory says so"},
 }
 
 
@@ -28,8 +31,29 @@ def staff_routes():
     return found
 
 
+def payment_line(world) -> PaymentLine:
+    """A line of the owner's, for the payments screens (docs/impact.md)."""
+    booking = world["pending"]
+    line = PaymentLine.objects.filter(booking=booking).first()
+    return line or PaymentLine.objects.create(
+        partner=world["owner"],
+        booking=booking,
+        offer=booking.offer,
+        kind="completed",
+        chat_date=date(2026, 6, 1),
+        month=date(2026, 6, 1),
+        amount=Decimal("25.00"),
+        created_at=booking.start,
+    )
+
+
 def urls(world):
-    values = {"partner_id": [world["owner"].pk], "public_id": [world["pending"].public_id]}
+    values = {
+        "partner_id": [world["owner"].pk],
+        "public_id": [world["pending"].public_id],
+        "month": ["2026-06"],
+        "line_id": [payment_line(world).pk],
+    }
     out = []
     for name, pattern in staff_routes():
         params = list(pattern.pattern.converters)
@@ -46,12 +70,15 @@ def state():
         sorted(Booking.objects.values_list("pk", "status", "partner_id", "sequence")),
         sorted(Partner.objects.values_list("pk", "active", "accepting_bookings")),
         AccountEmail.objects.count(),
+        sorted(PaymentLine.objects.values_list("pk", "amount", "status")),
+        sorted(PaymentMonth.objects.filter(approved_at__isnull=False).values_list("month", flat=True)),
     )
 
 
 @pytest.mark.parametrize("who", ["partner", "editor", "anonymous"])
 def test_nobody_but_staff_reaches_a_staff_operations_url(client, who):
     world = owner_world()
+    payment_line(world)
     if who == "partner":
         sign_in_verified(client, partner_with_login("intruder", "Ivy Intruder").user)
     elif who == "editor":
@@ -82,5 +109,5 @@ def test_staff_reach_every_staff_operations_url(client, django_user_model):
     for name, url in urls(world):
         response = client.get(url)
         assert response.status_code in (200, 302), f"{name} {url}"
-        if name not in {"invitation_resend", "invitation_revoke"}:
+        if name not in {"invitation_resend", "invitation_revoke", "payments_approve"}:
             assert response.status_code == 200, f"{name} {url}"

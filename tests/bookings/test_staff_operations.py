@@ -56,9 +56,11 @@ def coordinator(django_user_model):
 
 @pytest.fixture
 def two(django_user_model):
-    """Two partners who both offer the chat and are free all day, with email addresses."""
-    first = with_email(PartnerFactory(display_name="Fern First"), django_user_model, "fern@example.org")
-    second = PartnerFactory(display_name="Sol Second", email="sol@example.org")
+    """Two partners who both offer the chat and are free all day, with email addresses. They work
+    on bank holidays: NOW is the early May bank holiday."""
+    fern = PartnerFactory(display_name="Fern First", works_bank_holidays=True)
+    first = with_email(fern, django_user_model, "fern@example.org")
+    second = PartnerFactory(display_name="Sol Second", email="sol@example.org", works_bank_holidays=True)
     for p in (first, second):
         AvailabilityRuleFactory(partner=p)
     offer = OfferFactory(partners=[first, second], title="Intro chat")

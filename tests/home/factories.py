@@ -50,7 +50,7 @@ class TestimonialFactory(DjangoModelFactory):
     quote = factory.Sequence(lambda n: f"Working with lived-experience partners changed project {n}.")
     role = factory.Sequence(lambda n: f"A practitioner in team {n}")
     consent_given_on = factory.Sequence(lambda n: datetime.date(2025, 1, 1) + datetime.timedelta(days=n))
-    is_published = True
+    live = True
 
     class Meta:
         model = Testimonial

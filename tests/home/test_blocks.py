@@ -117,7 +117,7 @@ def test_new_ladder_rungs_go_on_top(db):
 
 def test_testimonials_block_shows_only_chosen_published_testimonials(home_page, client):
     chosen = TestimonialFactory(quote="Chosen and published.")
-    hidden = TestimonialFactory(quote="Chosen but withdrawn.", is_published=False)
+    hidden = TestimonialFactory(quote="Chosen but withdrawn.", live=False)
     TestimonialFactory(quote="Not chosen.")
     html = render(
         client, home_page, ("testimonials", {"heading": "Feedback", "testimonials": [chosen.pk, hidden.pk]})
@@ -130,7 +130,7 @@ def test_testimonials_block_shows_only_chosen_published_testimonials(home_page, 
 def test_testimonials_block_shows_latest_published(home_page, client):
     for n in range(5):
         TestimonialFactory(quote=f"Published number {n}.")
-    TestimonialFactory(quote="Newest but unpublished.", is_published=False, consent_given_on=None)
+    TestimonialFactory(quote="Newest but unpublished.", live=False, consent_given_on=None)
     html = render(client, home_page, ("testimonials", {"testimonials": [], "latest_count": 2}))
     assert re.findall(r"Published number (\d)\.", html) == ["4", "3"]
     assert "Newest but unpublished." not in html

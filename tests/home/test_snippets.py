@@ -11,7 +11,7 @@ from .factories import LadderRungFactory, TestimonialFactory
 
 
 def test_published_testimonial_needs_the_consent_date(db):
-    testimonial = Testimonial(quote="Helpful.", role="A GP", is_published=True)
+    testimonial = Testimonial(quote="Helpful.", role="A GP", live=True)
     with pytest.raises(ValidationError) as error:
         testimonial.full_clean()
     assert "consent_given_on" in error.value.message_dict
@@ -20,13 +20,13 @@ def test_published_testimonial_needs_the_consent_date(db):
 
 
 def test_unpublished_testimonial_may_wait_for_consent(db):
-    Testimonial(quote="Draft quote.", is_published=False).full_clean()
+    Testimonial(quote="Draft quote.", live=False).full_clean()
 
 
 def test_published_manager_methods(db):
     old = TestimonialFactory(consent_given_on=datetime.date(2024, 1, 1))
     new = TestimonialFactory(consent_given_on=datetime.date(2025, 1, 1))
-    TestimonialFactory(is_published=False)
+    TestimonialFactory(live=False)
     assert set(Testimonial.objects.published()) == {old, new}
     assert list(Testimonial.objects.latest_published()) == [new, old]
 
@@ -43,7 +43,7 @@ def test_ladder_viewset_lets_editors_drag_rungs_into_order():
 
 
 def test_testimonial_listing_can_filter_by_published():
-    assert "is_published" in TestimonialViewSet.list_filter
+    assert "live" in TestimonialViewSet.list_filter
 
 
 def test_ladder_rung_preview_shows_the_whole_ladder(db, rf: RequestFactory):
@@ -55,7 +55,7 @@ def test_ladder_rung_preview_shows_the_whole_ladder(db, rf: RequestFactory):
 
 def test_snippet_previews_render(db, client, admin_user):
     rung = LadderRungFactory(name="Consultation")
-    testimonial = TestimonialFactory(quote="Previewed quote.", is_published=False, consent_given_on=None)
+    testimonial = TestimonialFactory(quote="Previewed quote.", live=False, consent_given_on=None)
     for obj, expected in ((rung, "Consultation"), (testimonial, "Previewed quote.")):
         request = RequestFactory().get("/")
         request.user = admin_user

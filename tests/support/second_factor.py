@@ -6,25 +6,38 @@ with `enrol(user)` and types `code_for(device)` in a browser (`pass_second_facto
 Codes are computed the way an authenticator app does, with django_otp.oath.totp.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def _devices():
+    """django_otp's device model, looked up when first used: tests/conftest.py imports this
+    module, and a plugin-loaded conftest (tests/test_fresh_clone.py) runs before Django is set up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects
 
 
 def enrol(user) -> TOTPDevice:
     """The user's confirmed authenticator app, made if they have none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    device = _devices().filter(user=user, confirmed=True).first()
+    return device or _devices().create(user=user, name="Test app", confirmed=True)
 
 
 def code_for(device: TOTPDevice) -> str:
     """The six digits the app shows now. A code is accepted once, so a test that signs in twice
     within 30 seconds first forgets the last one used (on the device; the clock is untouched)."""
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    _devices().filter(pk=device.pk).update(last_t=-1)
     device.refresh_from_db()
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 

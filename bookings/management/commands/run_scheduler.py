@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bookings import accounts
 from bookings.calendars import sync as calendar_sync
-from bookings.outbox import account_delivery, delivery, tasks
+from bookings.outbox import account_delivery, delivery, tasks, waitlist_delivery
 from bookings.privacy import erasure, purge
 
 # Calendar reads are queued at most this often; each calendar is read every 30 minutes.
@@ -76,6 +76,16 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"account emails: {accounts_report.emails_reclaimed} reclaimed, "
                     f"{accounts_report.tasks_requeued} lost emails queued again"
+                )
+            waitlist_report = waitlist_delivery.sweep(
+                now=timezone.now(),
+                schedule=tasks.schedule_waitlist_email,
+                task_path=tasks.deliver_waitlist_email.module_path,
+            )
+            if verbosity and any(vars(waitlist_report).values()):
+                self.stdout.write(
+                    f"waiting-list emails: {waitlist_report.emails_reclaimed} reclaimed, "
+                    f"{waitlist_report.tasks_requeued} lost emails queued again"
                 )
             report = delivery.sweep(
                 now=timezone.now(),

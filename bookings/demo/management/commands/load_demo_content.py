@@ -4,11 +4,13 @@ navigation and the resources library. Safe to run again: it only adds what is mi
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Site
 from wagtail.search import index
 
 # A command is an edge, so it may reach into every app; home's own modules never do.
 from bookings.demo import content as bookings_demo
+from bookings.demo import impact as impact_demo
 from bookings.demo import logins as workspace_demo
 from bookings.journey.pages import BookingPage
 from home import demo
@@ -46,6 +48,9 @@ class Command(BaseCommand):
             partner = bookings_demo.ensure_partners()[0]
             workspace_demo.ensure_demo_partner_login(partner)
             coordinator = workspace_demo.ensure_demo_staff_login()
+            offers = bookings_demo.ensure_offers(bookings_demo.ensure_partners())
+            impact_demo.ensure_rules(offers)
+            impact_demo.ensure_past_chats(partner, offers[0], now=timezone.now())
             resource_index = resource_pages[wanted[0]].get_parent()
             demo.ensure_site_chrome(
                 Site.objects.get(is_default_site=True),
