@@ -134,6 +134,8 @@ def test_a_signed_in_user_is_never_served_from_nor_stored_in_the_cache(home_page
         "/search/?query=marmalade",
         "/?utm_source=elsewhere",
         "/bookings/manage/not-a-real-token/",
+        "/bookings/feedback/not-a-real-token/",
+        "/bookings/waiting-list/not-a-real-token/",
         "/partners/",
         "/admin/login/",
         "/accounts/login/",
