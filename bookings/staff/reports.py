@@ -306,6 +306,9 @@ def report_chart(request, report):
 def _csv_value(value):
     if isinstance(value, date):
         return f"{value:%Y-%m}"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A partner's name or an offer's title must not run as a spreadsheet formula.
+        return "'" + value
     return "" if value is None else value
 
 
@@ -317,7 +320,7 @@ def report_csv(request, report):
     name = definition.slug + (f"-by-{by}" if by else "")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
-    writer.writerow(table.columns)
+    writer.writerow([_csv_value(c) for c in table.columns])
     for row in table.rows:
         writer.writerow([_csv_value(v) for v in row])
     return response

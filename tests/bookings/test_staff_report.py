@@ -256,3 +256,10 @@ def test_each_report_page_runs_the_same_queries_for_100_and_10000_bookings(
         with django_assert_num_queries(counts[r.slug]):
             response = staff_client.get(reverse("staff_ops:report", args=[r.slug]))
         assert response.status_code == 200
+
+
+def test_csv_cells_never_run_as_formulas(staff_client):
+    BookingFactory(offer=OfferFactory(title="=HYPERLINK(1)"))
+    response = staff_client.get(reverse("staff_ops:report_csv", args=["bookings"]))
+    header = next(csv.reader(io.StringIO(response.content.decode())))
+    assert header == ["Month", "'=HYPERLINK(1)", "All"]
