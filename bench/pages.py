@@ -2,19 +2,25 @@
 
     .venv/bin/python bench/pages.py [--runs 100]
 
+First every page rendered (the page cache off), then anonymous pages answered from the page cache
+(home/page_cache.py) through Django's WSGI handler, next to a trivial WSGI app returning the same
+bytes: the floor a cache hit can approach in this process.
+
 Uses a throwaway SQLite file (var/bench.sqlite3) with the demo content and DEBUG off, or
 DATABASE_URL if set. Compare the CPU column with the anchor in docs/performance.md: Wagtail's bakerydemo
 home page spends about 34 CPU ms per request on this kind of machine.
 """
 
 import argparse
+import io
 
 from common import measure, setup_django
 
 setup_django()
 
 from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from wagtail.models import Page  # noqa: E402
 
 
@@ -29,14 +35,65 @@ def main():
     urls = [p.url for p in Page.objects.live().public().specific() if p.depth > 1 and p.url]
     urls += ["/search/?query=co-production", "/no-such-page/", "/sitemap.xml"]
 
-    print(f"{'page':<44} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8}")
+    header = f"{'page':<44} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'queries':>8}"
+    print("Rendered (page cache off)")
+    print(header)
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        rendered(client, urls, args.runs)
+    print("\nCache hits through Django's WSGI handler, and a trivial WSGI app with the same bytes")
+    print(header)
+    cache_hits(urls, args.runs)
+
+
+def _environ(url):
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": url,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+    }
+
+
+def cache_hits(urls, runs):
+    django_app = get_wsgi_application()
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, headers
+
+    for url in (u for u in urls if "?" not in u):
+        body = b"".join(django_app(_environ(url), start_response))
+        status, headers = seen["status"], seen["headers"]
+
+        def trivial(environ, start_response, status=status, headers=headers, body=body):
+            start_response(status, headers)
+            return [body]
+
+        for name, app in ((url, django_app), ("  trivial WSGI, same bytes", trivial)):
+
+            def get(app=app, url=url):
+                b"".join(app(_environ(url), start_response))
+
+            med, p95, cpu, queries = measure(get, runs=runs)
+            hit = dict(seen["headers"]).get("X-Page-Cache", "-") if app is django_app else ""
+            print(
+                f"{name:<44} {seen['status'][:3]:>6} {med:>10.3f} {p95:>8.3f} {cpu:>8.3f} {queries:>8} {hit}"
+            )
+
+
+def rendered(client, urls, runs):
     for url in urls:
         status = client.get(url).status_code
 
         def get(url=url):
             client.get(url)
 
-        med, p95, cpu, queries = measure(get, runs=args.runs)
+        med, p95, cpu, queries = measure(get, runs=runs)
         print(f"{url:<44} {status:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
 
 

@@ -54,3 +54,23 @@ def test_the_admin_sends_no_staff_email_hash_to_gravatar(admin_client, admin_use
 
 def test_sessions_last_hours_not_weeks():
     assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
+
+
+def _settings_load(**environ):
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "PATH": "/usr/bin:/bin", **environ}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+
+
+def test_cached_pages_must_not_outlive_signed_media_links():
+    # docs/performance.md, "Page cache": a cached page holds S3 links signed for an hour.
+    bucket = {"AWS_STORAGE_BUCKET_NAME": "media", "AWS_QUERYSTRING_EXPIRE": "3600"}
+    too_long = _settings_load(**bucket, PAGE_CACHE_SECONDS="3400", PUBLIC_CACHE_SECONDS="300")
+    assert too_long.returncode != 0
+    assert "AWS_QUERYSTRING_EXPIRE" in too_long.stderr
+    assert _settings_load(**bucket).returncode == 0, "the defaults (300 + 300) fit in an hour"

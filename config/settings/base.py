@@ -76,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous public pages from the cache (home/page_cache.py, docs/performance.md "Page cache");
+    # above CacheControlMiddleware so it sees that middleware's decision.
+    "home.page_cache.PageCacheMiddleware",
     "config.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -262,6 +265,15 @@ PERMISSIONS_POLICY = dict.fromkeys(
     [],
 )
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
+# Whole anonymous pages in the cache (home/page_cache.py); 0 turns it off. Kept well below the
+# life of signed S3 media URLs (AWS_QUERYSTRING_EXPIRE, an hour): a cached page holds them.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+_signed_for = MEDIA_STORAGE.get("OPTIONS", {}).get("querystring_expire")
+if _signed_for and _signed_for <= PAGE_CACHE_SECONDS + PUBLIC_CACHE_SECONDS:
+    raise ImproperlyConfigured(
+        "PAGE_CACHE_SECONDS + PUBLIC_CACHE_SECONDS must stay below AWS_QUERYSTRING_EXPIRE, "
+        "or cached pages would show expired media links (docs/performance.md, 'Page cache')."
+    )
 SESSION_COOKIE_AGE = 12 * 60 * 60  # hours, not Django's two weeks: drafts and logins end the same day
 
 LOGGING = {

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bookings import partner_services, services, staff_services
+from bookings import bank_holidays, partner_services, services, staff_services
 from bookings.calendars.feeds import render_feed
 from bookings.errors import InvalidBooking, InvalidInput
 from bookings.manage_links import make_token
@@ -98,8 +98,11 @@ def deliver_due(clock):
 
 
 def next_month() -> datetime:
-    """10:00 London a month after the real clock, for views that read it."""
+    """10:00 London about a month after the real clock, for views that read it, on a day that is
+    not an English bank holiday (those close the partner's free times: 1 January, say)."""
     day = timezone.now().astimezone(LONDON).date() + timedelta(days=30)
+    while bank_holidays.closed_dates(bank_holidays.ENGLAND, day, day):
+        day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 10, tzinfo=LONDON)
 
 
@@ -412,6 +415,7 @@ def test_staff_editing_a_partners_link_in_the_admin_updates_upcoming_video_chats
         "max_chats_per_day": 3,
         "max_chats_per_week": 8,
         "rest_minutes": 15,
+        "nation": "ENG",
     }
     response = admin_client.post(reverse("partner:edit", args=[emailable.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]

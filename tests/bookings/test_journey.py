@@ -146,6 +146,16 @@ def links(html: str, fragment: str) -> list[str]:
 # --- Steps 1-4 render, within the query budget --------------------------------------------
 
 
+def test_no_booking_step_is_served_from_the_page_cache(client, booking_page, offer, partner, rungs, settings):
+    # home/page_cache.py: the steps say `no-cache` (and later ones carry a query string).
+    settings.PAGE_CACHE_SECONDS = 300
+    url = booking_page.url
+    for _ in range(3):
+        responses = [client.get(url), client.get(url)]
+        assert [r.get("X-Page-Cache") for r in responses] == [None, None], url
+        url = (links(body(responses[1]), "partner/?") or links(body(responses[1]), "time/?"))[-1]
+
+
 def test_each_step_renders_within_the_query_budget(
     client, booking_page, offer, partner, rungs, django_assert_max_num_queries
 ):

@@ -1,0 +1,228 @@
+"""The anonymous page cache (home/page_cache.py, docs/performance.md "Page cache")."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page, PageViewRestriction
+
+from config.middleware import CacheControlMiddleware
+from home import page_cache
+from home.page_cache import HEADER, PageCacheMiddleware
+
+from .factories import ContentPageFactory, TestimonialFactory, stream
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+
+
+@pytest.fixture
+def committing(django_capture_on_commit_callbacks):
+    """Edits whose on-commit invalidation runs, as after a real transaction."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_second_anonymous_get_is_a_hit_with_no_queries(home_page, client):
+    first = client.get("/")
+    assert first.status_code == 200
+    assert first[HEADER] == "miss"
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get("/")
+    assert second[HEADER] == "hit"
+    assert len(ctx.captured_queries) == 0
+    assert second.content == first.content
+    assert "public" in second["Cache-Control"]
+
+
+def test_a_publish_shows_on_the_next_request(home_page, client, committing):
+    client.get("/")
+    assert client.get("/")[HEADER] == "hit"
+    home_page.intro = "Freshly published marmalade."
+    with committing():
+        home_page.save_revision().publish()
+    response = client.get("/")
+    assert response[HEADER] == "miss"
+    assert "Freshly published marmalade." in response.content.decode()
+
+
+def test_a_draft_is_not_shown_and_keeps_the_cache(home_page, client):
+    client.get("/")
+    home_page.intro = "Unpublished draft marmalade."
+    home_page.save_revision()
+    response = client.get("/")
+    assert response[HEADER] == "hit"
+    assert "Unpublished draft marmalade." not in response.content.decode()
+
+
+def test_unpublishing_clears(home_page, client, committing):
+    page = ContentPageFactory(parent=home_page, slug="going")
+    assert client.get("/going/").status_code == 200
+    assert client.get("/going/")[HEADER] == "hit"
+    with committing():
+        page.unpublish()
+    assert client.get("/going/").status_code == 404
+
+
+def test_moving_clears(home_page, client, committing):
+    page = ContentPageFactory(parent=home_page, slug="moving")
+    target = ContentPageFactory(parent=home_page, slug="elsewhere")
+    client.get("/moving/")
+    assert client.get("/moving/")[HEADER] == "hit"
+    with committing():
+        page.move(target, pos="last-child")
+    moved = client.get("/moving/")  # Wagtail leaves a redirect from the old address
+    assert (moved.status_code, moved["Location"]) == (301, "/elsewhere/moving/")
+    assert client.get("/elsewhere/moving/").status_code == 200
+
+
+def test_deleting_a_page_clears(home_page, client, committing):
+    page = ContentPageFactory(parent=home_page, slug="deleted")
+    client.get("/deleted/")
+    with committing():
+        Page.objects.get(pk=page.pk).delete()
+    assert client.get("/deleted/").status_code == 404
+
+
+def test_making_a_page_private_clears(home_page, client, committing):
+    page = ContentPageFactory(parent=home_page, slug="members")
+    client.get("/members/")
+    assert client.get("/members/")[HEADER] == "hit"
+    with committing():
+        PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get("/members/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_a_testimonial_change_clears(home_page, client, committing):
+    testimonial = TestimonialFactory(quote="The old quote about marmalade.")
+    home_page.body = stream(("testimonials", {"testimonials": [], "latest_count": 3}))
+    home_page.save_revision().publish()
+    assert "The old quote about marmalade." in client.get("/").content.decode()
+    assert client.get("/")[HEADER] == "hit"
+    testimonial.quote = "The new quote about marmalade."
+    with committing():
+        testimonial.save()
+    response = client.get("/")
+    assert "The new quote about marmalade." in response.content.decode()
+
+
+def test_a_signed_in_user_is_never_served_from_nor_stored_in_the_cache(home_page, client):
+    client.get("/")
+    assert client.get("/")[HEADER] == "hit"
+    user = get_user_model().objects.create_user("editor", password="x")
+    client.force_login(user)
+    for _ in range(2):
+        response = client.get("/")
+        assert response.status_code == 200
+        assert HEADER not in response
+    client.logout()
+    client.cookies.clear()
+    home_page.intro = "Seen by the signed-in editor."
+    home_page.save_revision().publish()  # no commit: the anonymous copy stays cached
+    assert client.get("/")[HEADER] == "hit"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search/?query=marmalade",
+        "/?utm_source=elsewhere",
+        "/bookings/manage/not-a-real-token/",
+        "/bookings/feedback/not-a-real-token/",
+        "/bookings/waiting-list/not-a-real-token/",
+        "/partners/",
+        "/admin/login/",
+        "/accounts/login/",
+    ],
+)
+def test_personal_and_query_pages_are_never_cached(home_page, client, url):
+    for _ in range(2):
+        response = client.get(url)
+        assert HEADER not in response, url
+
+
+def _stack(view):
+    return PageCacheMiddleware(CacheControlMiddleware(view))
+
+
+def test_a_response_that_used_a_csrf_token_is_not_stored(db, rf: RequestFactory):
+    # A Wagtail page whose template has {% csrf_token %} calls get_token; CsrfViewMiddleware
+    # then sets the cookie and adds Vary: Cookie, both of which the cache refuses.
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    calls = []
+
+    def form_page(request):
+        calls.append(1)
+        return HttpResponse(
+            f'<form method="post"><input name="csrfmiddlewaretoken" value="{get_token(request)}">'
+        )
+
+    stack = _stack(CsrfViewMiddleware(form_page))
+    for _ in range(2):
+        response = stack(rf.get("/a-form/"))
+        assert HEADER not in response
+    assert len(calls) == 2
+
+
+def test_a_plain_public_response_is_stored_and_a_no_cache_one_is_not(db, rf: RequestFactory):
+    calls = []
+
+    def plain(request):
+        calls.append(1)
+        return HttpResponse("plain")
+
+    def booking_step(request):
+        calls.append(1)
+        response = HttpResponse("step")
+        response["Cache-Control"] = "no-cache"
+        return response
+
+    assert _stack(plain)(rf.get("/plain/"))[HEADER] == "miss"
+    assert _stack(plain)(rf.get("/plain/"))[HEADER] == "hit"
+    for _ in range(2):
+        assert HEADER not in _stack(booking_step)(rf.get("/step/"))
+    assert len(calls) == 3
+
+
+DATABASE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
+}
+# With the database cache every cache read and write is a query. A hit: the generation token, the
+# Vary list and the page. A miss adds, to the page's own queries, those two reads and the writes
+# of the Vary list and the page: 2 reads + 2 × 5 for a write (count for culling, savepoint, select,
+# insert, release; the savepoints only inside a test's transaction) (docs/performance.md).
+HIT_QUERIES_DATABASE_CACHE = 3
+MISS_EXTRA_QUERIES_DATABASE_CACHE = 12
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), response.get(HEADER)
+
+
+@pytest.mark.parametrize("url", ["/", "/for-professionals/"])
+def test_with_the_database_cache_a_hit_costs_three_queries_and_a_miss_a_fixed_few_more(
+    demo, client, settings, committing, url
+):
+    settings.CACHES = DATABASE_CACHE
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get(url)  # fill the site cache (navigation, footer, ladder)
+    rendered, _ = _queries(client, url)
+
+    settings.PAGE_CACHE_SECONDS = 300
+    client.get(url)  # the generation token exists from now on
+    with committing():
+        page_cache.clear_pages()
+    missed, header = _queries(client, url)
+    assert header == "miss"
+    assert missed - rendered == MISS_EXTRA_QUERIES_DATABASE_CACHE
+    assert _queries(client, url) == (HIT_QUERIES_DATABASE_CACHE, "hit")
