@@ -73,8 +73,8 @@ def register_payments_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_report_menu_item():
     return StaffMenuItem(
-        "Bookings per month",
-        reverse("staff_ops:report_bookings"),
+        "Reports",
+        reverse("staff_ops:reports"),
         icon_name="table",
         order=254,
         permission="bookings.view_booking",

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from bookings.models import AccountEmail, Booking, Partner, PaymentLine, PaymentMonth
+from bookings.staff.reports import REPORTS
 from tests.bookings.test_authorisation import routes
 from tests.support.second_factor import sign_in_verified
 from tests.support.workspace_people import SECRETS, editor, owner_world, partner_with_login
@@ -53,6 +54,7 @@ def urls(world):
         "public_id": [world["pending"].public_id],
         "month": ["2026-06"],
         "line_id": [payment_line(world).pk],
+        "report": [r.slug for r in REPORTS],
     }
     out = []
     for name, pattern in staff_routes():

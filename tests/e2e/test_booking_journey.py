@@ -182,6 +182,7 @@ def test_whole_journey_without_javascript(journey, live_server, browser):
         page.get_by_label("Tell us about your project").fill("A community crisis café.")
         page.get_by_role("radio", name="Consultation").check()
         page.get_by_role("radio", name="Phone call").check()
+        page.get_by_label(re.compile("^Phone number")).fill("07911 123456")
         page.get_by_role("checkbox", name=re.compile("privacy notice")).check()
         page.get_by_role("button", name="Continue").click()
 

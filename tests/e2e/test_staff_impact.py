@@ -44,7 +44,7 @@ def test_staff_approve_payments_and_read_the_report(live_server, page, django_us
     check_our_part("involvement payments, approved")
 
     page.goto(f"{live_server.url}/admin/staff/reports/bookings/")
-    chart = page.get_by_role("img", name="Bar chart of bookings per month by offer.", exact=False)
+    chart = page.get_by_role("img", name="Bar chart: bookings per month by offer.", exact=False)
     expect(chart).to_be_visible()
     assert page.evaluate("document.querySelector('.staff-report-chart img').naturalWidth") > 0
     expect(page.get_by_role("table", name="Bookings per month by offer")).to_contain_text("March 2025")

@@ -108,7 +108,7 @@ def test_a_partner_hands_back_a_chat_and_staff_see_it_highlighted(
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name=re.compile(r"\d\d:\d\d to \d\d:\d\d")).first.click()
+    page.get_by_role("link", name=re.compile(r"\d(:\d\d)?[ap]m to \d+(:\d\d)?[ap]m")).first.click()
     page.get_by_role("link", name="Hand this chat back to the team").click()
     assert_accessible("hand back")
     page.get_by_role("button", name="Hand this chat back to the team").click()
