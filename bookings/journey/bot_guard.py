@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from bookings.clients import count_attempt
+
 HONEYPOT_FIELD = "website"
 STAMP_SALT = "bookings.form-stamp"
 SESSION_STAMPS = "bookings.form-stamps"
@@ -93,10 +95,4 @@ def within_rate_limit(scope: str, client: str, *, now: datetime, limit: int, win
     """Count one attempt for this client in the current window; False once over the limit."""
     window = int(now.timestamp() // window_seconds)
     key = f"ratelimit:{scope}:{client}:{window}"
-    cache.add(key, 0, timeout=window_seconds * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window_seconds * 2)
-        count = 1
-    return count <= limit
+    return count_attempt(key, timeout=window_seconds * 2) <= limit

@@ -9,10 +9,9 @@ its message says nothing about any account; it is generous because a trust share
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 
 from bookings.accounts import OutboxPasswordResetForm
-from bookings.clients import client_key
+from bookings.clients import client_key, count_attempt
 
 WINDOW_SECONDS = 3600
 LIMITED = (
@@ -24,13 +23,7 @@ LIMITED = (
 def over_address_limit(request) -> bool:
     """Count this request against its address; True once the hour's allowance is used."""
     key = f"password-reset-address:{client_key(request)}"
-    if cache.add(key, 1, timeout=WINDOW_SECONDS):
-        return settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR < 1
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        count = 1
+    count = count_attempt(key, timeout=WINDOW_SECONDS)
     return count > settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR
 
 

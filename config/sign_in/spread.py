@@ -18,6 +18,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
 
+from bookings.clients import count_attempt
+
 # Tests replace this to see the pause without waiting for it.
 pause = time.sleep
 
@@ -35,12 +37,7 @@ def count_failure(sender, credentials, request=None, **kwargs):
     username = credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username")
     if not username:
         return
-    key = _key(username)
-    if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    count_attempt(_key(username), timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 class SlowedModelBackend(ModelBackend):
