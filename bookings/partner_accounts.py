@@ -1,11 +1,12 @@
 """Partner accounts, run by staff: invite, resend or revoke the invitation, deactivate
 (docs/staff-operations.md). One transaction each; emails through the account outbox."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import transaction
 
 from bookings import accounts
@@ -13,12 +14,51 @@ from bookings.errors import InvalidInput
 from bookings.models import BLOCKING_STATUSES, AccountEmailKind, Booking, Partner
 from bookings.zones import DEFAULT_TIME_ZONE
 
+INVITATION_WINDOW_SECONDS = 3600
+
+
+class TooManyInvitations(InvalidInput):
+    message = (
+        "You have sent a lot of invitations in the last hour. Please wait an hour and try again. "
+        "Nothing has been sent, and what you typed is still here."
+    )
+
+
+def _staff_key(actor) -> str:
+    return f"invitations-by-staff:{actor.pk}"
+
+
+def _recent_for_staff(actor, now: datetime) -> list[float]:
+    """When (POSIX seconds) this staff member's invitations of the last hour went out."""
+    since = (now - timedelta(seconds=INVITATION_WINDOW_SECONDS)).timestamp()
+    return [t for t in cache.get(_staff_key(actor), []) if t > since]
+
+
+def over_staff_limit(actor, now: datetime) -> bool:
+    """True once this staff member sent INVITATIONS_PER_STAFF_PER_HOUR invitations (new or
+    resent) in the hour before `now` (docs/staff-operations.md). Per address, the account-email
+    limit already holds back resends (bookings/accounts.py), and an address is invited only once.
+    Kept in the cache, like the password-reset limit (config/sign_in/password_reset.py)."""
+    if actor is None or actor.pk is None:
+        return False
+    return len(_recent_for_staff(actor, now)) >= settings.INVITATIONS_PER_STAFF_PER_HOUR
+
+
+def _count_for_staff(actor, now: datetime) -> None:
+    if actor is None or actor.pk is None:
+        return
+    times = [*_recent_for_staff(actor, now), now.timestamp()]
+    cache.set(_staff_key(actor), times, timeout=INVITATION_WINDOW_SECONDS)
+
 
 def invite_partner(
     *, display_name: str, email: str, now: datetime, actor, time_zone: str = DEFAULT_TIME_ZONE
 ) -> Partner:
     """Create a partner, their account in the "Thinking partners" group (no usable password
-    yet) and queue the invitation with its one-time set-password link."""
+    yet) and queue the invitation with its one-time set-password link. Raises
+    TooManyInvitations, with nothing created, once the staff member's hourly allowance is used."""
+    if over_staff_limit(actor, now):
+        raise TooManyInvitations()
     email = email.strip()
     User = get_user_model()
     with transaction.atomic():
@@ -33,6 +73,7 @@ def invite_partner(
             display_name=display_name, email=email, user=user, time_zone=time_zone
         )
         accounts.queue(user, AccountEmailKind.INVITATION, now=now, limited=False)
+    _count_for_staff(actor, now)
     return partner
 
 
@@ -42,13 +83,21 @@ def invitation_pending(partner: Partner) -> bool:
 
 
 def resend_invitation(partner: Partner, *, now: datetime, actor) -> bool:
-    """A fresh invitation; earlier links stop working. False when held back by the rate limit."""
+    """A fresh invitation; earlier links stop working. False, with nothing changed, when held
+    back by a rate limit (per person and address, or the staff member's own)."""
     user = _invited_user(partner)
+    if over_staff_limit(actor, now):
+        return False
     with transaction.atomic():
         user.is_active = True
         user.set_unusable_password()  # a new random marker: older tokens no longer match
         user.save(update_fields=["is_active", "password"])
-        return accounts.queue(user, AccountEmailKind.INVITATION, now=now) is not None
+        queued = accounts.queue(user, AccountEmailKind.INVITATION, now=now) is not None
+        if not queued:
+            transaction.set_rollback(True)  # keep the earlier link working: nothing was sent
+    if queued:
+        _count_for_staff(actor, now)
+    return queued
 
 
 def revoke_invitation(partner: Partner, *, now: datetime, actor) -> None:

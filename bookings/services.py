@@ -411,7 +411,9 @@ def reassign(
     try:
         with transaction.atomic():
             ids = sorted({booking.partner_id, new_partner.pk})
-            list(Partner.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+            partners = {
+                p.pk: p for p in Partner.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            }
             locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
             require_status(locked, "reassigned", BLOCKING_STATUSES)
             if new_partner.pk == locked.partner_id:
@@ -438,6 +440,9 @@ def reassign(
             locked.save(update_fields=["partner", "sequence", "updated_at"])
             record_event(locked, "reassigned", locked.status, now, actor, actor_label, details)
             notifications.booking_reassigned(locked, former, now=now)
+            # The former partner's time is free again: tell the people waiting for it, in this
+            # transaction, as a cancellation does (docs/bookings.md#waiting-list).
+            waitlist.partner_opened(partners[former], now=now)
     except IntegrityError:
         raise SlotUnavailable() from None
     return locked

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from bookings import services
+from bookings import services, waitlist
 from bookings.availability import Policy, free_partners
 from bookings.models import BLOCKING_STATUSES, Booking, Partner, Recipient
 from bookings.outbox import notifications
@@ -169,6 +169,39 @@ def place_on_behalf(
         actor_label=STAFF,
         details={"by": STAFF, "on_behalf": True},
     )
+
+
+# Partner fields whose change in the admin may open free times (docs/bookings.md#waiting-list).
+OPENING_FIELDS = (
+    "active",
+    "accepting_bookings",
+    "max_chats_per_day",
+    "max_chats_per_week",
+    "rest_minutes",
+    "nation",
+    "works_bank_holidays",
+    "time_zone",
+)
+
+
+def admin_saved(before, after, *, now: datetime, actor) -> None:
+    """Staff saved a partner or an offer in the Wagtail admin, inside its save transaction: send
+    the updated invites its joining details need, and if a partner's change may have opened free
+    times (back from a pause, limits raised, say), tell the people waiting, as the partner's own
+    workspace does (bookings/partner_services.py)."""
+    joining_details_edited(before, after, now=now, actor=actor)
+    if isinstance(after, Partner) and any(
+        getattr(before, name) != getattr(after, name) for name in OPENING_FIELDS
+    ):
+        waitlist.partner_opened(after, now=now)
+
+
+def partners_times_changed(partners, *, now: datetime) -> None:
+    """Staff added or changed a partner's free times, or changed or removed their time off, in
+    the Wagtail admin (inside its save transaction): tell the people waiting, as the workspace's
+    own changes do (docs/bookings.md#waiting-list)."""
+    for partner in {p.pk: p for p in partners if p is not None}.values():
+        waitlist.partner_opened(partner, now=now)
 
 
 def joining_details_edited(before, after, *, now: datetime, actor) -> int:

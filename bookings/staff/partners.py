@@ -40,6 +40,10 @@ def invite(request):
             partner = partner_accounts.invite_partner(
                 **form.cleaned_data, now=timezone.now(), actor=request.user
             )
+        except partner_accounts.TooManyInvitations as exc:
+            form.add_error(None, exc.message)  # the form keeps what was typed
+            context = _page("Invite a partner", form=form)
+            return render(request, "bookings/staff/invite.html", context, status=429)
         except BookingError as exc:
             form.add_error("email", exc.message)
         else:

@@ -5,11 +5,12 @@ so that it is re-checked, recorded in the history and announced to the people in
 """
 
 from django import forms
+from django.db import transaction
 from django.urls import path
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.models import EditView, IndexView
+from wagtail.admin.views.generic.models import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from bookings import staff_services
@@ -24,13 +25,43 @@ from bookings.staff.widgets import WagtailRecurrenceWidget
 
 class JoiningDetailsEditView(EditView):
     """Saving a partner or an offer whose joining details changed sends updated invites for the
-    upcoming chats that use them, in the same transaction as the save (docs/bookings.md)."""
+    upcoming chats that use them, and a partner's change that may open free times tells the
+    people waiting, in the same transaction as the save (docs/bookings.md)."""
 
     def save_instance(self):
         before = type(self.object).objects.get(pk=self.object.pk)
         instance = super().save_instance()
-        staff_services.joining_details_edited(before, instance, now=timezone.now(), actor=self.request.user)
+        staff_services.admin_saved(before, instance, now=timezone.now(), actor=self.request.user)
         return instance
+
+
+class OpensTimesCreateView(CreateView):
+    """A new free time saved by staff tells the people waiting (docs/bookings.md#waiting-list)."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        staff_services.partners_times_changed([instance.partner], now=timezone.now())
+        return instance
+
+
+class OpensTimesEditView(EditView):
+    """A changed free time or time off may open times, for the partner it was or now is for."""
+
+    def save_instance(self):
+        before = type(self.object).objects.select_related("partner").get(pk=self.object.pk).partner
+        instance = super().save_instance()
+        staff_services.partners_times_changed([before, instance.partner], now=timezone.now())
+        return instance
+
+
+class OpensTimesDeleteView(DeleteView):
+    """Removing time off opens its times: the deletion and the emails share one transaction."""
+
+    def delete_action(self):
+        partner = self.object.partner
+        with transaction.atomic():
+            super().delete_action()
+            staff_services.partners_times_changed([partner], now=timezone.now())
 
 
 def calendar_account(partner: Partner) -> str:
@@ -115,6 +146,8 @@ class OfferViewSet(ModelViewSet):
 
 class AvailabilityRuleViewSet(ModelViewSet):
     model = AvailabilityRule
+    add_view_class = OpensTimesCreateView
+    edit_view_class = OpensTimesEditView
     icon = "time"
     menu_label = "Availability"
     list_display = ["__str__", "partner", "starts_on"]
@@ -135,6 +168,8 @@ class AvailabilityRuleViewSet(ModelViewSet):
 
 class TimeOffViewSet(ModelViewSet):
     model = TimeOff
+    edit_view_class = OpensTimesEditView
+    delete_view_class = OpensTimesDeleteView
     icon = "date"
     menu_label = "Time off"
     list_display = ["partner", "start", "end"]

@@ -393,6 +393,8 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 36
 # At most this many account emails of one kind per person, and per address, in an hour; more
 # requests still show the same page, so the limit reveals nothing (docs/operations.md).
 ACCOUNT_EMAILS_PER_HOUR = int(os.environ.get("ACCOUNT_EMAILS_PER_HOUR", "3"))
+# Invitations (new or resent) one staff member may send in an hour (docs/staff-operations.md).
+INVITATIONS_PER_STAFF_PER_HOUR = int(os.environ.get("INVITATIONS_PER_STAFF_PER_HOUR", "20"))
 # Staff get the daily digest once a day, at or after this hour, UK time.
 STAFF_DIGEST_HOUR = int(os.environ.get("STAFF_DIGEST_HOUR", "7"))
 STAFF_GROUP = "Staff"

@@ -156,6 +156,36 @@ def test_an_address_already_in_use_is_refused_kindly(coordinator, clock):
         invite(coordinator, clock)
 
 
+def test_invitations_are_limited_per_staff_member_kindly_with_nothing_lost(
+    client, coordinator, clock, settings, django_user_model
+):
+    settings.INVITATIONS_PER_STAFF_PER_HOUR = 2
+    sign_in_verified(client, coordinator)
+    url = reverse("staff_ops:invite")
+
+    def ask(email):
+        return client.post(url, {"display_name": "Nia New", "email": email, "time_zone": "Europe/London"})
+
+    assert ask("one@example.org").status_code == 302
+    first = Partner.objects.get(email="one@example.org")
+    assert partner_accounts.resend_invitation(first, now=clock(), actor=coordinator)  # counts too
+    refused = ask("three@example.org")
+    page = refused.content.decode()
+    assert refused.status_code == 429
+    assert "a lot of invitations in the last hour" in page
+    assert 'value="three@example.org"' in page  # what was typed is kept
+    assert not Partner.objects.filter(email="three@example.org").exists()
+    assert not partner_accounts.resend_invitation(first, now=clock(), actor=coordinator)
+    assert AccountEmail.objects.count() == 2
+
+    # Another staff member is not held back, and after the hour this one may invite again.
+    other = django_user_model.objects.create_user("olu", "olu@example.org", "pw")
+    partner_accounts.invite_partner(display_name="Olu", email="four@example.org", now=clock(), actor=other)
+    clock.advance(hours=1, seconds=1)
+    assert ask("three@example.org").status_code == 302
+    assert AccountEmail.objects.count() == 4
+
+
 # --- Password reset -------------------------------------------------------------------------
 
 

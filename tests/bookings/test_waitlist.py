@@ -13,7 +13,14 @@ from wagtail.models import Site
 
 from bookings import partner_services, services, waitlist, waitlist_links
 from bookings.errors import InvalidInput
-from bookings.models import AvailabilityRule, BookingSettings, BookingStatus, WaitlistEmail, WaitlistEntry
+from bookings.models import (
+    AvailabilityRule,
+    BookingSettings,
+    BookingStatus,
+    TimeOff,
+    WaitlistEmail,
+    WaitlistEntry,
+)
 from bookings.outbox import tasks
 from bookings.outbox.waitlist_emails import SUBJECT
 from bookings.privacy import erasure, export, purge
@@ -389,3 +396,106 @@ def test_staff_see_the_waiting_list_and_cannot_change_it(world, clock, client):
     response = client.get(reverse("waitlistentry:index"))
     assert response.status_code == 200 and "Annabel Waitingperson" in response.content.decode()
     assert client.get(reverse("waitlistentry:add")).status_code in (302, 403)
+
+
+# --- staff changes tell people too (docs/staff.md) ------------------------------------------
+
+
+def _partner_form(partner, **changes):
+    data = {
+        "display_name": partner.display_name,
+        "bio": "",
+        "email": partner.email,
+        "user": "",
+        "time_zone": partner.time_zone,
+        "meeting_link": "",
+        "active": "on",
+        "accepting_bookings": "on",
+        "max_chats_per_day": partner.max_chats_per_day or "",
+        "max_chats_per_week": partner.max_chats_per_week or "",
+        "rest_minutes": partner.rest_minutes,
+        "nation": partner.nation,
+        "payment_declined_reason": "",
+    }
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def test_staff_un_pausing_a_partner_in_the_admin_tells_people(world, clock, admin_client):
+    partner, offer = world
+    partner_services.pause(partner)
+    join(offer, "ann@example.org", clock)
+    url = reverse("partner:edit", args=[partner.pk])
+    # Saving with nothing that opens times (still paused) tells nobody.
+    response = admin_client.post(url, _partner_form(partner, accepting_bookings=None, bio="New bio"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not WaitlistEmail.objects.exists()
+
+    response = admin_client.post(url, _partner_form(partner))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    partner.refresh_from_db()
+    assert partner.accepting_bookings is True
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
+
+
+def _second_partner(offer):
+    second = PartnerFactory(display_name="Sky Second", email="sky@example.org")
+    AvailabilityRuleFactory(partner=second, recurrence=weekly(3), start_time=time(10), end_time=time(10, 30))
+    offer.partners.add(second)
+    return second
+
+
+def test_staff_reassigning_a_chat_frees_the_first_partners_time_for_people_waiting(world, clock, client):
+    partner, offer = world
+    booking = book(offer, partner=partner)
+    second = _second_partner(offer)
+    join(offer, "ann@example.org", clock, partner=partner)  # waiting for Robin in particular
+    sign_in_verified(client, coordinator())
+    response = client.post(reverse("booking:act", args=[booking.pk, "reassign"]), {"partner": second.pk})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    booking.refresh_from_db()
+    assert booking.partner_id == second.pk
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
+    assert deliver_all() == ["sent"]
+    assert "Robin Example" in sent()[0].body
+
+
+def test_staff_cancelling_from_the_desk_tells_people(world, clock, client):
+    _, offer = world
+    booking = book(offer)
+    join(offer, "ann@example.org", clock)
+    sign_in_verified(client, coordinator())
+    url = reverse("booking:act", args=[booking.pk, "cancel"])
+    response = client.post(url, {"reason": "The partner is unwell."})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
+
+
+def test_staff_adding_a_free_time_in_the_admin_tells_people(world, clock, admin_client):
+    partner, offer = world
+    AvailabilityRule.objects.filter(partner=partner).delete()
+    join(offer, "ann@example.org", clock)
+    data = {
+        "partner": partner.pk,
+        "recurrence": "RRULE:FREQ=WEEKLY;BYDAY=TH",
+        "start_time": "10:00",
+        "end_time": "10:30",
+        "starts_on": "2026-05-01",
+    }
+    response = admin_client.post(reverse("availabilityrule:add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
+
+
+def test_staff_removing_time_off_in_the_admin_tells_people(world, clock, admin_client):
+    partner, offer = world
+    off = TimeOff.objects.create(
+        partner=partner, start=THURSDAY - timedelta(hours=2), end=THURSDAY + timedelta(hours=2)
+    )
+    join(offer, "ann@example.org", clock)
+    response = admin_client.post(reverse("timeoff:delete", args=[off.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not TimeOff.objects.exists()
+    assert [e.entry.email for e in WaitlistEmail.objects.all()] == ["ann@example.org"]
