@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 from wagtail.models import Page, Site
@@ -251,3 +252,60 @@ def test_a_reflection_waits_for_the_chat_and_belongs_to_its_partner(offer, partn
     other = BookingFactory(offer=offer, start=CHAT, status="completed")
     with pytest.raises(InvalidInput):
         feedback.save_reflection(partner, other.public_id, "Not mine", now=NOW)
+
+
+def test_a_quote_from_feedback_goes_through_moderation_to_the_public_page(
+    client, offer, partner, policy, clock, rungs, django_user_model
+):
+    """The walk through Wagtail's workflow: an editor submits the draft to "Moderators approval",
+    a moderator approves it, the quote is live; withdrawing consent takes it down (docs/impact.md)."""
+    page = public_page()
+    booking = completed_chat(offer, partner, policy, clock)
+    path = reverse("bookings:feedback", args=[feedback.make_token(booking)])
+    mail.outbox.clear()
+    answers = {"usefulness": "4", "ladder_rung": str(rungs[0].pk), "quote": QUOTE, "consent": "anonymous"}
+    assert client.post(path, answers).status_code == 200
+    draft = Feedback.objects.get(booking=booking).testimonial
+    assert not draft.live and draft.workflow_in_progress is False, "a booker's request starts no workflow"
+    assert not mail.outbox, "no moderator is emailed from a booker's request"
+
+    # An editor submits the draft to the moderators, as the admin's "Submit to Moderators approval".
+    editor = ensure_editor("pw")
+    sign_in_verified(client, editor)
+    edit_url = reverse("wagtailsnippets_home_testimonial:edit", args=[draft.pk])
+    form = {
+        "quote": QUOTE,
+        "name": "",
+        "role": "",
+        "organisation": "",
+        "consent_given_on": draft.consent_given_on.isoformat(),
+        "action-submit": "action-submit",
+    }
+    response = client.post(edit_url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    assert draft.workflow_in_progress and not draft.live
+    task_state = draft.current_workflow_state.current_task_state
+    client.logout()
+
+    # A moderator (in the Moderators group, nothing else) approves it from the admin.
+    moderator = django_user_model.objects.create_user("moderator", "moderator@example.org", "pw")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    sign_in_verified(client, moderator)
+    assert client.get(edit_url).status_code == 200
+    approve_url = reverse(
+        "wagtailsnippets_home_testimonial:workflow_action", args=[draft.pk, "approve", task_state.pk]
+    )
+    response = client.post(approve_url, {"comment": ""})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.live and not draft.workflow_in_progress
+    client.logout()
+    assert QUOTE in client.get(page.url).content.decode()
+
+    # The person withdraws consent from the feedback link: unpublished at once.
+    response = client.post(reverse("bookings:feedback_withdraw", args=[path.split("/")[-2]]))
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert not draft.live
+    assert QUOTE not in client.get(page.url).content.decode()
