@@ -53,6 +53,12 @@ CHATS = [
         "completed",
         (3, "", "Honest, warm and practical.", "anonymous"),
     ),
+    # Older chats, so the staff reports show a few months on a fresh `make run`; no quotes.
+    (38, "Eli Demo", "Team leader", "Northshire Mental Health Trust", "completed", (4, "", "", "none")),
+    (52, "Fay Demo", "Service manager", "Eastvale Council", "completed", (5, "", "", "none")),
+    (67, "Gus Demo", "Nurse", "Riverside Clinic", "no_show", None),
+    (85, "Hal Demo", "Researcher", "Hillside Community Team", "completed", (3, "", "", "none")),
+    (110, "Ivy Demo", "Peer support lead", "Northshire Mental Health Trust", "completed", None),
 ]
 
 
