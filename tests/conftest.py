@@ -110,6 +110,9 @@ def assert_accessible(page, axe_source):
     """Run axe-core with the WCAG 2.2 A/AA tags on the current page; fail listing each violation."""
 
     def check(label: str = "page"):
+        # A click's navigation can have changed the URL before the new document has loaded: check
+        # the page the test sees, never a half-parsed one.
+        page.wait_for_load_state("load")
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
         opts = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}

@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from bookings import services
 from bookings.models import PaymentLine, PaymentRule, PaymentStatus
 from tests.bookings.factories import BookingFactory
-from tests.e2e.test_staff_operations import check_our_part  # noqa: F401  (a fixture)
 from tests.support.second_factor import pass_second_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -20,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 PASSWORD = "a coordinator's browser password"
 
 
-def test_staff_approve_payments_and_read_the_report(live_server, page, django_user_model, check_our_part):  # noqa: F811
+def test_staff_approve_payments_and_read_the_report(live_server, page, django_user_model, check_our_part):
     booking = BookingFactory(start=datetime(2025, 3, 4, 10, tzinfo=UTC))
     PaymentRule.objects.create(
         offer=booking.offer, effective_from=datetime(2025, 1, 1).date(), amount=Decimal("25")

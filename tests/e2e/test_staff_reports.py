@@ -10,7 +10,6 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from bookings.staff.reports import REPORTS
-from tests.e2e.test_staff_operations import check_our_part  # noqa: F401  (a fixture)
 from tests.support import report_data
 from tests.support.second_factor import pass_second_factor
 
@@ -19,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 PASSWORD = "a coordinator's browser password"
 
 
-def test_staff_read_every_report(live_server, page, django_user_model, check_our_part):  # noqa: F811
+def test_staff_read_every_report(live_server, page, django_user_model, check_our_part):
     report_data.build(200)
     staff = django_user_model.objects.create_user("cora", "cora@example.org", PASSWORD)
     staff.groups.add(Group.objects.get(name="Staff"))
