@@ -1,14 +1,17 @@
 """A coordinator's Monday morning (docs/staff-operations.md, "A partner's page" and "This week"):
 the screens link to one another, the partner form cannot deactivate someone with chats to come,
-and a hand-edited week address never fails."""
+a hand-edited week address never fails, and the payments screen names the chats still to mark
+before a month is approved."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from bookings.models import Booking, BookingStatus, Partner
+from bookings import services
+from bookings.models import Booking, BookingStatus, Partner, PaymentRule
 from tests.support.outbox import install_clock
 from tests.support.second_factor import sign_in_verified
 
@@ -152,3 +155,28 @@ def test_a_week_address_at_the_edge_of_the_calendar_shows_this_week(desk, week):
     response = desk.get(reverse("staff_ops:week"), {"week": week})
     assert response.status_code == 200
     assert "Week of Monday 4 May 2026" in response.content.decode()
+
+
+# --- approving a month's payments: the chats still to mark are named first ------------------------
+
+
+def test_the_payments_screen_names_a_months_chats_still_to_mark(desk, partner, offer):
+    PaymentRule.objects.create(offer=offer, effective_from=date(2026, 1, 1), amount=Decimal("20.00"))
+    done = BookingFactory(partner=partner, offer=offer, start=datetime(2026, 3, 10, 10, tzinfo=UTC))
+    services.mark_completed(done, now=datetime(2026, 3, 10, 12, tzinfo=UTC))
+    # 23:30 UTC on 31 March is 00:30 on 1 April in the UK: an April chat, not a March one.
+    april = BookingFactory(partner=partner, offer=offer, start=datetime(2026, 3, 31, 23, 30, tzinfo=UTC))
+    unmarked = BookingFactory(partner=partner, offer=offer, start=datetime(2026, 3, 20, 10, tzinfo=UTC))
+    assert {b.status for b in (april, unmarked)} == {BookingStatus.CONFIRMED}
+    page = desk.get(reverse("staff_ops:payments")).content.decode()
+    assert "1 chat ended with no attendance recorded</strong>" in page
+    listing = f"{reverse('booking:index')}?status=confirmed&amp;start_from=2026-03-01&amp;start_to=2026-03-31"
+    assert f'<a href="{listing}">mark it completed or missed</a> first' in page
+    # The link lists exactly that chat.
+    rows = desk.get(listing.replace("&amp;", "&")).content.decode()
+    assert reverse("booking:inspect", args=[unmarked.pk]) in rows
+    assert reverse("booking:inspect", args=[april.pk]) not in rows
+    assert reverse("booking:inspect", args=[done.pk]) not in rows
+    # Marked, the warning goes.
+    services.mark_no_show(unmarked, now=NOW)
+    assert "no attendance recorded" not in desk.get(reverse("staff_ops:payments")).content.decode()
