@@ -180,3 +180,32 @@ def test_the_payments_screen_names_a_months_chats_still_to_mark(desk, partner, o
     # Marked, the warning goes.
     services.mark_no_show(unmarked, now=NOW)
     assert "no attendance recorded" not in desk.get(reverse("staff_ops:payments")).content.decode()
+
+
+# --- booking for a caller: browsing times keeps what was typed ----------------------------------
+
+
+def test_earlier_and_later_times_keep_the_callers_details(desk, partner, offer):
+    url = reverse("booking:add") + f"?offer={offer.pk}&partner={partner.pk}"
+    first = desk.get(url).content.decode()
+    assert 'name="show_from"' in first and ">Later times</button>" in first
+    later = first.split('name="show_from" value="')[1].split('"')[0]
+    typed = {
+        "key": "b" * 32,
+        "name": "Erin Caller",
+        "email": "erin@example.org",
+        "organisation": "North Trust",
+        "access_needs": "Captions, please",
+        "format": "video",
+        "show_from": later,
+    }
+    response = desk.post(url, typed)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="Erin Caller"' in page and 'value="erin@example.org"' in page
+    assert 'value="North Trust"' in page and "Captions, please</textarea>" in page
+    assert '<input type="radio" name="format" value="video" required id="id_format_0" checked>' in page
+    assert 'value="' + "b" * 32 + '"' in page
+    assert "error-message" not in page  # browsing is not a failed booking
+    assert ">Earlier times</button>" in page
+    assert not Booking.objects.exists()
