@@ -22,7 +22,7 @@ from bookings.access_log import record_access
 from bookings.errors import BookingError
 from bookings.models import AccessAction, Booking, BookingStatus, CalDAVConnection
 from bookings.slots import fortnight, policy_for_site
-from bookings.staff import forms
+from bookings.staff import forms, wording
 from bookings.staff.access import ACCESS_RECORDS, booking_or_404
 from bookings.staff.listing import UK, reference
 from bookings.zones import DEFAULT_TIME_ZONE, format_moment, parse_day
@@ -80,8 +80,11 @@ class BookingPageView(StaffTemplateMixin, TemplateView):
             reference=reference(booking),
             when=format_moment(booking.start, DEFAULT_TIME_ZONE),
             until=format_moment(booking.end, DEFAULT_TIME_ZONE),
-            events=list(booking.events.select_related("actor").order_by("at", "pk")),
-            emails=list(booking.notifications.select_related("partner").order_by("created_at", "pk")),
+            events=wording.history_rows(booking.events.select_related("actor").order_by("at", "pk")),
+            emails=[
+                (email, wording.email_label(email.kind))
+                for email in booking.notifications.select_related("partner").order_by("created_at", "pk")
+            ],
             caldav=caldav,
             caldav_host=urlsplit(caldav.server_url).hostname if caldav else "",
             pushes=list(booking.caldav_pushes.order_by("created_at", "pk")),

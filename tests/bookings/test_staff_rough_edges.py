@@ -1,0 +1,104 @@
+"""The staff desk's rough edges found on a coordinator's Monday (docs/staff-operations.md, "Rough
+edges still open"), each fixed here with a test that fails without its fix: words instead of
+stored names, the partners listing and its "User" choice, one cancel form with a message to the
+booker, search in any word order, the privacy screen's own explanation, and moves only to offered
+times."""
+
+import html as html_text
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from bookings import staff_services
+from bookings.outbox.emails import KINDS
+from bookings.services import BookerDetails
+from bookings.staff import wording
+from tests.support.outbox import install_clock
+from tests.support.second_factor import sign_in_verified
+
+from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
+from .staff_people import coordinator
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return install_clock(monkeypatch, NOW)
+
+
+@pytest.fixture
+def staff_user():
+    return coordinator()
+
+
+@pytest.fixture
+def desk(client, staff_user, clock):
+    sign_in_verified(client, staff_user)
+    return client
+
+
+@pytest.fixture
+def fern():
+    partner = PartnerFactory(display_name="Fern First", email="fern@example.org")
+    AvailabilityRuleFactory(partner=partner)  # every day 09:00-17:00 London
+    return partner
+
+
+def place(offer, partner, policy, start, name="Carol Smith"):
+    booker = BookerDetails(name=name, email=f"{name.split()[0].lower()}@example.org")
+    return staff_services.place_on_behalf(
+        offer=offer, start=start, partner=partner, booker=booker, now=NOW, actor=None, policy=policy
+    )
+
+
+def section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def cells(html: str) -> list[str]:
+    found = re.findall(r"<td>(.*?)</td>", html, re.S)
+    return [html_text.unescape(re.sub(r"\s+", " ", cell).strip()) for cell in found]
+
+
+# --- 1. a booking's history and emails in words ---------------------------------------------------
+
+
+def test_a_bookings_history_and_emails_are_in_words_not_stored_names(desk, fern, policy, staff_user):
+    offer = OfferFactory(partners=[fern], requires_acceptance=True, title="Intro chat")
+    booking = place(offer, fern, policy, datetime(2026, 6, 2, 10, tzinfo=LONDON))
+    staff_services.resend_invite(booking, to="booker", now=NOW, actor=staff_user)
+    html = desk.get(reverse("booking:inspect", args=[booking.pk])).content.decode()
+
+    history = cells(section(html, "history-heading"))
+    assert "Booked" in history and "Invite sent again" in history
+    assert "– → Waiting for the partner" in history
+    assert "Waiting for the partner → Waiting for the partner" in history
+    assert "Booked on the booker's behalf." in history and "Sent to the booker." in history
+    emails = cells(section(html, "emails-heading"))
+    assert "Request received" in emails and "Request to accept or decline" in emails
+    for stored in ("placed", "pending", "resent", "request_sent", "request_to_accept"):
+        assert stored not in history + emails, stored
+
+
+def test_every_email_kind_and_history_action_has_words():
+    assert {kind for kind in KINDS if kind not in wording.EMAILS} == set()
+    assert wording.event_label("handed_back") == "Handed back by the partner"
+    assert wording.status_label("no_show") == "Did not attend"
+    # A name added later without words is still readable, never blank.
+    assert wording.email_label("partner_digest") == "Partner digest"
+
+
+def test_the_email_outbox_names_each_email_in_words(desk, fern, policy):
+    offer = OfferFactory(partners=[fern], requires_acceptance=True)
+    place(offer, fern, policy, datetime(2026, 6, 2, 10, tzinfo=LONDON))
+    html = desk.get(reverse("email_outbox:index")).content.decode()
+    assert "Request received" in html and "Request to accept or decline" in html
+    assert "request_sent" not in html
