@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import path
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.generic.models import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
@@ -84,10 +84,23 @@ class PartnerViewSet(ModelViewSet):
     icon = "user"
     menu_label = "Partners"
     index_view_class = PartnerIndexView
+    # Words, not Wagtail's default "True"/"False" for a boolean field (docs/staff-operations.md).
     list_display = [
         "display_name",
-        "active",
-        "accepting_bookings",
+        StatusTagColumn(
+            "active",
+            label="Status",
+            accessor=lambda partner: "Active" if partner.active else "Deactivated",
+            primary=lambda partner: partner.active,
+            sort_key="active",
+        ),
+        StatusTagColumn(
+            "accepting_bookings",
+            label="New bookings",
+            accessor=lambda partner: "Accepting bookings" if partner.accepting_bookings else "Paused",
+            primary=lambda partner: partner.accepting_bookings,
+            sort_key="accepting_bookings",
+        ),
         "time_zone",
         Column("calendar_account", label="Calendar account", accessor=calendar_account),
     ]

@@ -102,3 +102,25 @@ def test_the_email_outbox_names_each_email_in_words(desk, fern, policy):
     html = desk.get(reverse("email_outbox:index")).content.decode()
     assert "Request received" in html and "Request to accept or decline" in html
     assert "request_sent" not in html
+
+
+# --- 2. the partners listing in words ---------------------------------------------------------
+
+
+def test_the_partners_listing_says_active_paused_and_deactivated_in_words(desk):
+    PartnerFactory(display_name="Ada Accepting")
+    PartnerFactory(display_name="Pat Paused", accepting_bookings=False)
+    PartnerFactory(display_name="Dee Gone", active=False, accepting_bookings=False)
+    html = desk.get(reverse("partner:index")).content.decode()
+    start = html.index('<table class="listing"')
+    table = html[start : html.index("</table>", start)]
+    assert "True" not in table and "False" not in table
+    rows = {
+        name: re.sub(r"<[^>]+>|\s+", " ", row)
+        for row in table.split("<tr")
+        for name in ("Ada Accepting", "Pat Paused", "Dee Gone")
+        if name in row
+    }
+    assert "Active" in rows["Ada Accepting"] and "Accepting bookings" in rows["Ada Accepting"]
+    assert "Active" in rows["Pat Paused"] and "Paused" in rows["Pat Paused"]
+    assert "Deactivated" in rows["Dee Gone"] and "Paused" in rows["Dee Gone"]
