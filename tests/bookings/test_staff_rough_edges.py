@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from bookings import staff_services
@@ -20,7 +21,8 @@ from tests.support.outbox import install_clock
 from tests.support.second_factor import sign_in_verified
 
 from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
-from .staff_people import coordinator
+from .staff_people import coordinator, plain_editor
+from .test_staff_monday import partner_form
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +126,36 @@ def test_the_partners_listing_says_active_paused_and_deactivated_in_words(desk):
     assert "Active" in rows["Ada Accepting"] and "Accepting bookings" in rows["Ada Accepting"]
     assert "Active" in rows["Pat Paused"] and "Paused" in rows["Pat Paused"]
     assert "Deactivated" in rows["Dee Gone"] and "Paused" in rows["Dee Gone"]
+
+
+# --- 3. a partner's "User" choice -------------------------------------------------------------
+
+
+def test_a_partners_user_choice_offers_only_free_partner_accounts(desk, django_user_model, staff_user):
+    partners_group = Group.objects.get(name="Thinking partners")
+
+    def account(username, **extra):
+        user = django_user_model.objects.create_user(username, f"{username}@example.org", "pw", **extra)
+        user.groups.add(partners_group)
+        return user
+
+    mine, free, taken = account("mine"), account("free"), account("taken")
+    editor = plain_editor()
+    superuser = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    fern = PartnerFactory(display_name="Fern First", user=mine)
+    PartnerFactory(display_name="Other Partner", user=taken)
+    url = reverse("partner:edit", args=[fern.pk])
+    html = desk.get(url).content.decode()
+    select = html[html.index('name="user"') : html.index("</select>", html.index('name="user"'))]
+    offered = set(re.findall(r'<option value="(\d+)"', select))
+    assert offered == {str(mine.pk), str(free.pk)}
+    for shut_out in (staff_user, editor, superuser, taken):
+        assert f'value="{shut_out.pk}"' not in select
+    # A hand-made POST naming a staff account is refused, and nothing changes.
+    response = desk.post(url, partner_form(fern, user=staff_user.pk))
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    fern.refresh_from_db()
+    assert fern.user == mine
+    # The new-partner form offers the free account too, and not the linked one.
+    html = desk.get(reverse("partner:add")).content.decode()
+    assert f'value="{free.pk}"' in html and f'value="{mine.pk}"' not in html
