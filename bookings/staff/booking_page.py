@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -33,6 +34,15 @@ SHOWN = "all booking details, history, emails"
 
 def booking_url(booking) -> str:
     return reverse("booking:inspect", args=[booking.pk])
+
+
+def back_address(request) -> str:
+    """The `next` address a staff screen sent along (GET or POST), if it is a path on this site;
+    otherwise "", so a hand-made `next` can never send anyone off the site."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return ""
 
 
 class StaffTemplateMixin(WagtailAdminTemplateMixin):
@@ -122,7 +132,11 @@ ACTIONS = {
 
 
 class BookingActionView(StaffTemplateMixin, TemplateView):
-    """GET: the confirmation page with its form (not for one-click actions). POST: do it."""
+    """GET: the confirmation page with its form (not for one-click actions). POST: do it.
+
+    A screen that links here with `?next=` (the hand-back's "Cancel this chat",
+    docs/staff-operations.md) gets the same form, and the coordinator goes back there afterwards.
+    """
 
     template_name = "bookings/staff/action.html"
     http_method_names = ["get", "post"]
@@ -134,6 +148,7 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
         self.action = action
         self.form_class, self.heading, self.button, self.done = ACTIONS[action]
         self.now = timezone.now()
+        self.back = back_address(request)
         return super().dispatch(request, pk, action)
 
     def get_page_title(self):
@@ -163,7 +178,7 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
                 return self.render_to_response(self.get_context_data(form=self.make_form(request.POST)))
             return redirect(booking_url(self.booking))
         messages.success(request, self.done)
-        return redirect(booking_url(self.booking))
+        return redirect(self.back or booking_url(self.booking))
 
     def perform(self, data):
         booking, now, actor = self.booking, self.now, self.request.user
@@ -205,7 +220,8 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
             action=self.action,
             button=self.button,
             when=format_moment(booking.start, DEFAULT_TIME_ZONE),
-            booking_url=booking_url(booking),
+            booking_url=self.back or booking_url(booking),
+            next=self.back,
             inside_window=staff_services.inside_change_window(booking, self.now),
         )
         if self.action == "move":

@@ -159,3 +159,33 @@ def test_a_partners_user_choice_offers_only_free_partner_accounts(desk, django_u
     # The new-partner form offers the free account too, and not the linked one.
     html = desk.get(reverse("partner:add")).content.decode()
     assert f'value="{free.pk}"' in html and f'value="{mine.pk}"' not in html
+
+
+# --- 4. the hand-back's cancel asks for the message to the booker ------------------------------
+
+
+def test_cancelling_from_the_hand_back_page_uses_the_booking_pages_cancel_form(desk, fern, policy):
+    offer = OfferFactory(partners=[fern])
+    booking = place(offer, fern, policy, datetime(2026, 6, 2, 10, tzinfo=LONDON))
+    settle = reverse("staff_ops:settle", args=[booking.public_id])
+    cancel = reverse("booking:act", args=[booking.pk, "cancel"])
+    page = desk.get(settle).content.decode()
+    link = f'href="{cancel}?next={settle}"'
+    assert link in page and "Cancel this chat" in page
+
+    # A POST to the hand-back page cannot cancel without a word to the booker: it leads to the form.
+    response = desk.post(settle, {"action": "cancel", "next": settle})
+    assert response.status_code == 302 and response["Location"].startswith(cancel + "?next=")
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+    form = desk.get(cancel, {"next": settle}).content.decode()
+    assert "Message to the booker" in form and f'name="next" value="{settle}"' in form
+    assert f'href="{settle}">Go back</a>' in form
+    refused = desk.post(cancel, {"reason": "", "next": settle})
+    assert "Write a short message telling the booker why" in refused.content.decode()
+    done = desk.post(cancel, {"reason": "Your partner is unwell; we will be in touch.", "next": settle})
+    assert done["Location"] == settle
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert booking.cancel_reason == "Your partner is unwell; we will be in touch."
