@@ -20,7 +20,7 @@ from bookings.staff import wording
 from tests.support.outbox import install_clock
 from tests.support.second_factor import sign_in_verified
 
-from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
+from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 from .staff_people import coordinator, plain_editor
 from .test_staff_monday import partner_form
 
@@ -189,3 +189,26 @@ def test_cancelling_from_the_hand_back_page_uses_the_booking_pages_cancel_form(d
     booking.refresh_from_db()
     assert booking.status == "cancelled"
     assert booking.cancel_reason == "Your partner is unwell; we will be in touch."
+
+
+# --- 5. search in any word order -------------------------------------------------------------
+
+
+def test_the_bookings_search_matches_every_word_in_any_order(desk, fern):
+    offer = OfferFactory(partners=[fern])
+    carol = BookingFactory(offer=offer, partner=fern, booker_name="Carol Smith",
+                           booker_email="carol.smith@example.org", organisation="North Trust")  # fmt: skip
+    BookingFactory(offer=offer, partner=fern, booker_name="Carol Jones", booker_email="cj@example.org",
+                   organisation="South Trust", start=datetime(2026, 6, 3, 10, tzinfo=UTC))  # fmt: skip
+
+    def names(query):
+        html = desk.get(reverse("booking:index"), {"q": query}).content.decode()
+        return {name for name in ("Carol Smith", "Carol Jones") if name in html}
+
+    assert names("Carol Smith") == {"Carol Smith"}
+    assert names("Smith Carol") == {"Carol Smith"}
+    assert names("  smith   CAROL ") == {"Carol Smith"}
+    assert names("carol") == {"Carol Smith", "Carol Jones"}
+    assert names("Jones carol.smith") == set()  # every word must match
+    assert names("smith@example north") == {"Carol Smith"}  # email and organisation words too
+    assert names(str(carol.public_id)[:8]) == {"Carol Smith"}
