@@ -212,3 +212,14 @@ def test_the_bookings_search_matches_every_word_in_any_order(desk, fern):
     assert names("Jones carol.smith") == set()  # every word must match
     assert names("smith@example north") == {"Carol Smith"}  # email and organisation words too
     assert names(str(carol.public_id)[:8]) == {"Carol Smith"}
+
+
+# --- 6. the privacy screen explains itself ---------------------------------------------------
+
+
+def test_the_privacy_screen_says_what_each_choice_does_without_pointing_to_a_file(desk):
+    html = desk.get(reverse("bookings_privacy_requests")).content.decode()
+    assert "docs/privacy.md" not in html and ".md" not in html
+    assert "What each choice does" in html
+    assert "Nothing is changed" in html  # the download
+    assert "does nothing until you confirm" in html and "It cannot be reversed" in html  # erasure
