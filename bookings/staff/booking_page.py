@@ -7,6 +7,7 @@ their form. A refused change (a time just taken, a status that moved on) comes b
 never a 500.
 """
 
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from bookings import staff_services
 from bookings.access_log import record_access
 from bookings.errors import BookingError
 from bookings.models import AccessAction, Booking, BookingStatus, CalDAVConnection
-from bookings.slots import fortnight, policy_for_site
+from bookings.slots import fortnight, free_slots, policy_for_site
 from bookings.staff import forms, wording
 from bookings.staff.access import ACCESS_RECORDS, booking_or_404
 from bookings.staff.listing import UK, reference
@@ -210,7 +211,22 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
         if self.action == "reassign":
             self.partners = staff_services.partners_free_for(self.booking, now=self.now, policy=self.policy)
             return forms.ReassignForm(data, partners=self.partners)
+        if self.action == "move":
+            return forms.MoveForm(data, offered=self.offered_starts)
         return self.form_class(data)
+
+    def offered_starts(self, start: datetime) -> set[datetime]:
+        """The starts the slot engine offers this chat's partner and offer on `start`'s UK day, as
+        the Move page lists them (its own time left out): the step grid is anchored on the
+        partner's free periods, not on the range asked for, so the day gives the page's times."""
+        booking = self.booking
+        day = start.astimezone(UK).date()
+        first = datetime.combine(day, time(0), UK)
+        last = datetime.combine(day + timedelta(days=1), time(0), UK)
+        slots = free_slots(
+            booking.offer, booking.partner, first, last, self.now, self.policy, exclude_booking_id=booking.pk
+        )
+        return {slot.start for slot in slots} - {booking.start}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -223,3 +223,32 @@ def test_the_privacy_screen_says_what_each_choice_does_without_pointing_to_a_fil
     assert "What each choice does" in html
     assert "Nothing is changed" in html  # the download
     assert "does nothing until you confirm" in html and "It cannot be reversed" in html  # erasure
+
+
+# --- 7. a move only to a time the slot engine offers ------------------------------------------
+
+
+def test_a_move_to_a_time_off_the_offered_grid_is_refused_kindly_with_the_form_kept(desk, fern, policy):
+    offer = OfferFactory(partners=[fern])
+    booking = place(offer, fern, policy, datetime(2026, 6, 2, 10, tzinfo=LONDON))
+    version = booking.sequence
+    url = reverse("booking:act", args=[booking.pk, "move"])
+    offered = desk.get(url, {"from": "2026-06-02"}).content.decode()
+    assert 'value="2026-06-02T10:30:00Z"' in offered  # 11:30 UK time is on the grid
+    assert 'value="2026-06-02T10:31:00Z"' not in offered
+
+    # 11:31 UK time: inside Fern's free hours and free, but not a time the page offers.
+    response = desk.post(url + "?from=2026-06-02", {"start": "2026-06-02T10:31:00Z"})
+    assert response.status_code == 200
+    page = html_text.unescape(response.content.decode())
+    assert "is not one of the free times we offer" in page
+    assert 'value="2026-06-02T10:30:00Z"' in page and "Move the chat" in page  # the form is kept
+    booking.refresh_from_db()
+    assert booking.start == datetime(2026, 6, 2, 9, tzinfo=UTC) and booking.sequence == version
+    assert not booking.events.filter(action="rescheduled").exists()
+
+    # A time on the grid, on a later page than the one shown, still moves the chat.
+    moved = desk.post(url, {"start": "2026-06-20T10:30:00Z"})
+    assert moved.status_code == 302
+    booking.refresh_from_db()
+    assert booking.start == datetime(2026, 6, 20, 10, 30, tzinfo=UTC)
