@@ -245,7 +245,8 @@ def test_this_week_shows_chats_requests_time_off_load_and_highlights(client, two
     page = client.get(reverse("staff_ops:week")).content.decode()
     assert "Week of Monday 4 May 2026" in page
     assert page.count("Waiting too long") == 1
-    assert "Handed back:</strong> Intro chat" in page and "NOTE-FOR-STAFF" in page
+    handed_url = reverse("booking:inspect", args=[handed.pk])
+    assert f'Handed back:</strong> <a href="{handed_url}">Intro chat</a>' in page and "NOTE-FOR-STAFF" in page
     assert "Time off" in page
     assert '2 of 1 <strong class="staff-flag">over the limit</strong>' in page
     # No JavaScript needed to change week: plain links.
