@@ -40,6 +40,17 @@ from bookings.zones import format_day, format_time, iso_utc
 ZONE_DAY = timedelta(days=1)
 DAYS_PER_PAGE = 14
 RECURRENCE_FIELD = AvailabilityRule._meta.get_field("recurrence")
+# What partner_spec reads; the loader fetches no other column of a partner.
+PARTNER_SPEC_FIELDS = (
+    "time_zone",
+    "active",
+    "accepting_bookings",
+    "max_chats_per_day",
+    "max_chats_per_week",
+    "rest_minutes",
+    "nation",
+    "works_bank_holidays",
+)
 
 
 def policy_from_settings(booking_settings: BookingSettings) -> Policy:
@@ -110,7 +121,8 @@ def load_snapshot(
     # the own calendar's freshness (a LEFT JOIN on a one-to-one). The rule's recurrence comes as
     # its stored text, parsed once per process (_recurrence), which also keys the engine's cache
     # of expanded rules (bookings/availability.py, partner_windows).
-    rows = partners_qs.order_by("pk", "availability_rules__start_time", "availability_rules__pk").annotate(
+    rows = partners_qs.order_by("pk", "availability_rules__start_time", "availability_rules__pk")
+    rows = rows.only(*PARTNER_SPEC_FIELDS).annotate(
         calendar_ok_since=Coalesce(F("external_calendar__last_success_at"), F("external_calendar__saved_at")),
         rule_text=Cast("availability_rules__recurrence", TextField()),
         rule_start=F("availability_rules__start_time"),
