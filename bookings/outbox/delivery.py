@@ -1,7 +1,8 @@
 """Delivering outbox rows: claim, send, record; retries with back-off; the sweeper.
 
 `django-tasks-db` runs a task once and never retries it, and leaves a task RUNNING for ever if its
-worker is killed (docs/reliability.md, promise 5). So the retry and recovery logic lives here, around the
+worker is killed (docs/reliability.md, promise 5); RQ moves a killed worker's job to its failed
+registry (docs/operations.md, "RQ"). So the retry and recovery logic lives here, around the
 EmailNotification row, which is the single source of truth about an email:
 
     queued ──claim──▶ sending ──▶ sent
@@ -31,6 +32,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from bookings import task_queue
 from bookings.models import BookingStatus, EmailNotification, Feedback, NotificationStatus
 from bookings.outbox import emails
 
@@ -211,9 +213,12 @@ def sweep(*, now: datetime, schedule: Schedule, task_path: str) -> SweepReport:
 
     1. Task rows RUNNING longer than TASK_STUCK_SECONDS go back to READY (tasks are idempotent:
        a delivery task whose email is already sent or being sent does nothing).
-    2. Emails "sending" for longer than EMAIL_SENDING_STUCK_SECONDS go back to "retrying".
-    3. Any waiting email due more than EMAIL_LOST_TASK_GRACE_SECONDS ago with no READY or RUNNING
-       delivery task gets a new one.
+    2. Emails "sending" for longer than EMAIL_SENDING_STUCK_SECONDS go back to "retrying", each
+       with a new delivery task.
+    3. Any waiting email due more than EMAIL_LOST_TASK_GRACE_SECONDS ago with no delivery task
+       waiting or running (in the database, or in RQ's queue and registries) gets a new one.
+
+    Step 1 is for the database backend; with RQ the task table holds nothing of ours.
     """
     stuck_before = now - timedelta(seconds=settings.TASK_STUCK_SECONDS)
     with transaction.atomic():
@@ -227,13 +232,28 @@ def sweep(*, now: datetime, schedule: Schedule, task_path: str) -> SweepReport:
 
 
 def recover_outbox(model, *, now: datetime, schedule: Schedule, task_path: str) -> tuple[int, int]:
-    """Steps 2 and 3 of the sweep for any outbox model (booking or account emails): hand back rows
-    "sending" too long, and give waiting rows whose task was lost a new one. (reclaimed, requeued)"""
+    """Steps 2 and 3 of the sweep for any outbox model (booking, account or waiting-list emails):
+    hand back rows "sending" too long, each with a new task, and give waiting rows whose task was
+    lost a new one. (reclaimed, requeued)
+
+    The hand-back queues its task at once, in its own transaction, on either backend: the task
+    that claimed the row belongs to a worker presumed dead, whose task row (database backend) stays
+    RUNNING until TASK_STUCK_SECONDS and whose RQ job is only moved to RQ's failed registry. So an
+    abandoned email leaves within EMAIL_SENDING_STUCK_SECONDS plus one sweep (docs/reliability.md,
+    promise 6). Which tasks are still live is asked of the backend that holds them
+    (task_queue.live_task_ids), so a job waiting behind an RQ backlog is not queued twice."""
     sending_before = now - timedelta(seconds=settings.EMAIL_SENDING_STUCK_SECONDS)
     with transaction.atomic():
-        reclaimed = model.objects.filter(status=N.SENDING, claimed_at__lt=sending_before).update(
+        stuck = sorted(
+            model.objects.select_for_update()
+            .filter(status=N.SENDING, claimed_at__lt=sending_before)
+            .values_list("pk", flat=True)
+        )
+        reclaimed = model.objects.filter(pk__in=stuck, status=N.SENDING).update(
             status=N.RETRYING, send_after=now, last_error="worker stopped while sending", updated_at=now
         )
+        for pk in stuck:
+            schedule(pk, None)
     due_before = now - timedelta(seconds=settings.EMAIL_LOST_TASK_GRACE_SECONDS)
     requeued = 0
     with transaction.atomic():
@@ -241,9 +261,7 @@ def recover_outbox(model, *, now: datetime, schedule: Schedule, task_path: str) 
             model.objects.filter(status__in=WAITING, send_after__lt=due_before).values_list("pk", flat=True)
         )
         if waiting:
-            live = DBTaskResult.objects.filter(task_path=task_path, status__in=("READY", "RUNNING"))
-            stored = live.values_list("args_kwargs", flat=True)
-            covered = {row["args"][0] for row in stored if row.get("args")}
+            covered = task_queue.live_task_ids(task_path, now=now)
             for pk in sorted(waiting - covered):
                 schedule(pk, None)
                 requeued += 1
