@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings import services
 from bookings.models import Booking, EmailNotification, NotificationStatus, Recipient
-from bookings.outbox import delivery, tasks
+from bookings.outbox import deliverer, tasks
 from bookings.services import BookerDetails
 from tests.support.outbox import install_clock, run_worker, with_email
 
@@ -251,14 +251,14 @@ def test_temporary_failures_back_off_then_give_up_visibly(
     ],
 )
 def test_errors_are_sorted_into_temporary_and_permanent_without_addresses(error, temporary, label):
-    failure = delivery.classify(error)
+    failure = deliverer.classify(error)
     assert (failure.temporary, failure.label) == (temporary, label)
     assert "@" not in failure.label
 
 
 def test_back_off_doubles_and_is_capped(settings):
     settings.EMAIL_RETRY_BASE_SECONDS, settings.EMAIL_RETRY_MAX_SECONDS = 30, 3600
-    delays = [delivery.retry_delay(n).total_seconds() for n in range(1, 10)]
+    delays = [deliverer.retry_delay(n).total_seconds() for n in range(1, 10)]
     assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 
