@@ -26,34 +26,35 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from services import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 ATTR = re.compile(r'(name|value)="([^"]*)"')
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Session:
-    """One browser: a cookie jar and a keep-alive connection to the loopback server."""
+    """One browser: a cookie jar and a connection per request to the loopback server. With
+    `behind_proxy`, each request carries what a TLS-terminating proxy adds (docs/deploy.md):
+    X-Forwarded-Proto https and X-Forwarded-For with that address as the visitor's."""
 
-    def __init__(self, port):
+    def __init__(self, port, behind_proxy=""):
         self.port = port
         self.cookies = {}
+        self.proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": behind_proxy} if behind_proxy else {}
+        self.origin = f"{'https' if behind_proxy else 'http'}://127.0.0.1:{port}"
 
     def request(self, method, url, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         headers = {
             "Host": f"127.0.0.1:{self.port}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **self.proxy,
         }
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{url}"
-            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+            headers["Referer"] = f"{self.origin}{url}"
+            headers["Origin"] = self.origin
         conn.request(method, url, body=body, headers=headers)
         resp = conn.getresponse()
         text = resp.read().decode("utf-8", "replace")
