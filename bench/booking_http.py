@@ -16,7 +16,6 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from services import free_port
+from stack import free_port, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
@@ -34,27 +33,29 @@ ATTR = re.compile(r'(name|value)="([^"]*)"')
 
 
 class Session:
-    """One browser: a cookie jar and a connection per request to the loopback server. With
-    `behind_proxy`, each request carries what a TLS-terminating proxy adds (docs/deploy.md):
-    X-Forwarded-Proto https and X-Forwarded-For with that address as the visitor's."""
+    """One browser: a cookie jar, and a new connection to the loopback server per request.
 
-    def __init__(self, port, behind_proxy=""):
+    `headers` go with every request (bench/soak.py names each booker's address in
+    X-Forwarded-For, as the proxy in front of production does, docs/deploy.md)."""
+
+    def __init__(self, port, headers=None):
         self.port = port
         self.cookies = {}
-        self.proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": behind_proxy} if behind_proxy else {}
-        self.origin = f"{'https' if behind_proxy else 'http'}://127.0.0.1:{port}"
+        self.extra = dict(headers or {})
 
     def request(self, method, url, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         headers = {
             "Host": f"127.0.0.1:{self.port}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            **self.proxy,
+            **self.extra,
         }
         if body is not None:
+            # Behind a TLS proxy (X-Forwarded-Proto: https) the browser's page was https.
+            scheme = "https" if self.extra.get("X-Forwarded-Proto") == "https" else "http"
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"{self.origin}{url}"
-            headers["Origin"] = self.origin
+            headers["Referer"] = f"{scheme}://127.0.0.1:{self.port}{url}"
+            headers["Origin"] = f"{scheme}://127.0.0.1:{self.port}"
         conn.request(method, url, body=body, headers=headers)
         resp = conn.getresponse()
         text = resp.read().decode("utf-8", "replace")
@@ -202,12 +203,7 @@ def main():
         env=env,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_port(port, "gunicorn", limit=20)
         Session(port).request("GET", page_url)  # warm every worker a little
 
         # Phase 1: distinct slots.

@@ -288,7 +288,7 @@ def book(web_port, page_url, offer_id, rung_id, slot):
     """The booking journey as a browser behind the proxy takes it; plain HTTP is sent to HTTPS."""
     status, location, _ = Session(web_port).request("GET", "/")
     assert status == 301 and location == f"https://127.0.0.1:{web_port}/", (status, location)
-    browser = Session(web_port, behind_proxy=VISITOR)
+    browser = Session(web_port, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": VISITOR})
     for url in ("/", page_url):
         status, _, html = browser.request("GET", url)
         assert status == 200, (url, status)

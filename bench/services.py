@@ -13,16 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-PY = str(BIN / "python")
-PG = os.environ.get("RECIPE_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from stack import BIN, PG, PY, ROOT, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["BIN", "PG", "PY", "ROOT", "Processes", "free_port", "production_env", "psql"]
 
 
 def production_env(**extra) -> dict:

@@ -1,7 +1,7 @@
 """Partner accounts, run by staff: invite, resend or revoke the invitation, deactivate
 (docs/staff-operations.md). One transaction each; emails through the account outbox."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from bookings import accounts
+from bookings.clients import count_attempt
 from bookings.errors import InvalidInput
 from bookings.models import BLOCKING_STATUSES, AccountEmailKind, Booking, Partner
 from bookings.zones import DEFAULT_TIME_ZONE
@@ -24,31 +25,28 @@ class TooManyInvitations(InvalidInput):
     )
 
 
-def _staff_key(actor) -> str:
-    return f"invitations-by-staff:{actor.pk}"
-
-
-def _recent_for_staff(actor, now: datetime) -> list[float]:
-    """When (POSIX seconds) this staff member's invitations of the last hour went out."""
-    since = (now - timedelta(seconds=INVITATION_WINDOW_SECONDS)).timestamp()
-    return [t for t in cache.get(_staff_key(actor), []) if t > since]
+def _staff_key(actor, now: datetime) -> str:
+    # One count per staff member per clock hour of `now`, like the booking rate limit
+    # (bookings/journey/bot_guard.py): the hour comes from `now`, never from the cache's clock.
+    return f"invitations-by-staff:{actor.pk}:{int(now.timestamp() // INVITATION_WINDOW_SECONDS)}"
 
 
 def over_staff_limit(actor, now: datetime) -> bool:
     """True once this staff member sent INVITATIONS_PER_STAFF_PER_HOUR invitations (new or
-    resent) in the hour before `now` (docs/staff-operations.md). Per address, the account-email
+    resent) in the hour `now` falls in (docs/staff-operations.md). Per address, the account-email
     limit already holds back resends (bookings/accounts.py), and an address is invited only once.
-    Kept in the cache, like the password-reset limit (config/sign_in/password_reset.py)."""
+    Only invitations that went out are counted, with the shared `count_attempt` (docs/security.md,
+    "Rate limits"), so a refused one never uses up the allowance."""
     if actor is None or actor.pk is None:
         return False
-    return len(_recent_for_staff(actor, now)) >= settings.INVITATIONS_PER_STAFF_PER_HOUR
+    return cache.get(_staff_key(actor, now), 0) >= settings.INVITATIONS_PER_STAFF_PER_HOUR
 
 
 def _count_for_staff(actor, now: datetime) -> None:
     if actor is None or actor.pk is None:
         return
-    times = [*_recent_for_staff(actor, now), now.timestamp()]
-    cache.set(_staff_key(actor), times, timeout=INVITATION_WINDOW_SECONDS)
+    # Kept two windows, so the count outlives its hour whatever the cache's clock says.
+    count_attempt(_staff_key(actor, now), timeout=2 * INVITATION_WINDOW_SECONDS)
 
 
 def invite_partner(

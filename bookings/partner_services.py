@@ -1,5 +1,6 @@
-"""Changes partners make from their workspace: their chats, free times, time off, pause,
-limits, calendar feed and own calendar. One transaction each, like services.py.
+"""Changes partners make from their workspace: their chats, free times, time off, pause and
+limits. One transaction each, like services.py. Their calendars have modules of their own:
+partner_calendars.py (the feed, their own calendar) and partner_caldav.py (a CalDAV calendar).
 
 Each function takes the partner the signed-in user is linked to and looks every object up
 *within that partner*, so a view that forgot its own ownership check still cannot touch another
@@ -8,49 +9,27 @@ partner's rows (an unknown or foreign id raises the model's DoesNotExist: the vi
 
 from datetime import date, datetime, time
 
-from caldav import DAVClient
-from caldav.lib.error import AuthorizationError, DAVError
-from django.conf import settings
 from django.db import transaction
-from django.views.decorators.debug import sensitive_variables
 from wagtail.log_actions import log as wagtail_log
 
 from bookings import accounts, bank_holidays, errors, waitlist, weekly_ranges
-from bookings.calendars.caldav_secrets import decrypt_password, encrypt_password
-from bookings.calendars.fetch import CalendarFetchError, normalise_calendar_url
-from bookings.calendars.sync import sync_partner_calendar
-from bookings.errors import InvalidInput
+from bookings.joining_changes import joining_details_changed, upcoming_video_chats_on_standing_link
 from bookings.models import (
     AvailabilityRule,
     Booking,
     BookingEvent,
     BookingStatus,
-    BusyInterval,
-    CalDAVConnection,
-    CalDAVEvent,
-    CalDAVState,
-    ExternalCalendar,
     Format,
     HandBack,
     HandBackReason,
     Partner,
-    PartnerFeed,
     TimeOff,
-    hash_token,
     is_meeting_link,
 )
-from bookings.outbox import caldav
-from bookings.outbox.notifications import partner_reinvited
-from bookings.outbox.tasks import schedule_push
-from bookings.services import (
-    confirm,
-    decline,
-    joining_details_changed,
-    mark_completed,
-    mark_no_show,
-    upcoming_video_chats_on_standing_link,
-)
-from bookings.task_queue import enqueue_on_commit
+
+# Still importable from here for bench/feed.py; everything else imports bookings.partner_calendars.
+from bookings.partner_calendars import create_or_rotate_feed  # noqa: F401
+from bookings.services import confirm, decline, mark_completed, mark_no_show
 from bookings.zones import format_clock
 
 # --- Chats, free times, time off, limits ---
@@ -347,202 +326,3 @@ def _audit(partner: Partner, actor, change: str) -> None:
     # Shows in the partner's history in the Wagtail admin, so staff can see who paused whom and
     # when. Only a fixed key is stored: never times typed, notes or reasons.
     wagtail_log(instance=partner, action="wagtail.edit", user=actor, data={"workspace": change})
-
-
-# --- Partners' calendars ---
-# The private feed a partner subscribes to (bookings/calendars/feeds.py) and their own calendar whose busy
-# times close their slots (bookings/calendars/sync.py). Each function is one transaction; the
-# background read is queued inside it, so it exists exactly when the saved address does.
-
-
-MAX_CALENDAR_URL_LENGTH = 2000  # ExternalCalendar.url's column
-
-
-def create_or_rotate_feed(partner: Partner, *, now: datetime) -> str:
-    """Turn the partner's feed on, or give it a new address; returns the new raw token.
-
-    Invariant: a partner has at most one feed and only the sha256 of its token is stored; once
-    this returns, the previous address answers 404. The raw token is returned once, to be shown
-    to the partner, and never stored or logged. Rotating keeps created_at, so which chats the
-    feed carries (and which reach the partner as invites instead) does not change.
-    """
-    token = PartnerFeed.new_token()
-    with transaction.atomic():
-        list(Partner.objects.select_for_update().filter(pk=partner.pk))  # one rotation at a time
-        updated = PartnerFeed.objects.filter(partner_id=partner.pk).update(
-            token_hash=hash_token(token), rotated_at=now
-        )
-        if not updated:
-            PartnerFeed.objects.create(partner_id=partner.pk, token_hash=hash_token(token))
-    return token
-
-
-def disable_feed(partner: Partner, *, now: datetime) -> None:
-    """Turn the partner's feed off. Invariant: afterwards no address serves this partner's chats,
-    their later emails carry calendar invites again (feeds.booking_in_partner_feed), and every
-    upcoming confirmed chat is sent to them as an invite in the same transaction, so none is left
-    in no calendar once their app drops the dead subscription (docs/feeds.md, "Channels")."""
-    with transaction.atomic():
-        deleted, _ = PartnerFeed.objects.filter(partner_id=partner.pk).delete()
-        if deleted:
-            partner_reinvited(partner.pk, now=now)
-
-
-def note_duplicates_told(partner: Partner, *, now: datetime) -> None:
-    """Record that the partner has been told, once, that chats already sent as invites also
-    appear in their feed."""
-    PartnerFeed.objects.filter(partner_id=partner.pk, duplicates_told_at__isnull=True).update(
-        duplicates_told_at=now
-    )
-
-
-def set_external_calendar(partner: Partner, url: str, *, now: datetime) -> ExternalCalendar:
-    """Save the address of the partner's own calendar and queue a first read of it.
-
-    Invariant: only an http(s) address (webcal:// is stored as https://) with a host and no
-    user name or password is saved; a new address drops the busy times read from the old one
-    and starts the staleness clock again; the read is queued (partner id only) in the same
-    transaction. Raises InvalidInput with a plain-English message for an address we cannot use.
-    """
-    url = (url or "").strip()
-    if not url:
-        raise InvalidInput("Please paste the address of your calendar.")
-    if len(url) > MAX_CALENDAR_URL_LENGTH:
-        raise InvalidInput("That address is too long to be a calendar address. Please check it.")
-    try:
-        url = normalise_calendar_url(url)
-    except CalendarFetchError as exc:
-        raise InvalidInput(exc.message) from None
-    with transaction.atomic():
-        calendar = ExternalCalendar.objects.select_for_update().filter(partner_id=partner.pk).first()
-        if calendar is not None and calendar.url == url:
-            # The same address again: keep its busy times and history, but read it now.
-            enqueue_on_commit(sync_partner_calendar, partner.pk, True)
-            return calendar
-        BusyInterval.objects.filter(partner_id=partner.pk).delete()
-        calendar, _ = ExternalCalendar.objects.update_or_create(
-            partner_id=partner.pk,
-            defaults={
-                "url": url,
-                "saved_at": now,
-                "last_checked_at": None,
-                "last_success_at": None,
-                "error_code": "",
-                "error_message": "",
-            },
-        )
-        enqueue_on_commit(sync_partner_calendar, partner.pk, True)
-    return calendar
-
-
-def request_calendar_sync(partner: Partner) -> bool:
-    """The partner's "Try again now": queue a read of their calendar (partner id only).
-    Returns False if they have no calendar saved. Invariant: queues at most one task."""
-    with transaction.atomic():
-        if not ExternalCalendar.objects.filter(partner_id=partner.pk).exists():
-            return False
-        enqueue_on_commit(sync_partner_calendar, partner.pk, True)
-    return True
-
-
-def remove_external_calendar(partner: Partner) -> None:
-    """Forget the partner's own calendar. Invariant: its address and every busy time read from
-    it are deleted together, so their slots follow their rules and time off alone at once."""
-    with transaction.atomic():
-        BusyInterval.objects.filter(partner_id=partner.pk).delete()
-        ExternalCalendar.objects.filter(partner_id=partner.pk).delete()
-
-
-# --- A partner's CalDAV calendar (docs/caldav.md) ---
-# The site writes each chat into the calendar the partner chooses. The app password is encrypted
-# before it is stored and never shown again; discovery and every write use the `caldav` library.
-
-_CALDAV_REFUSED = "Your calendar server did not accept that user name and app password. Please check them."
-_CALDAV_UNREACHABLE = "We could not reach a calendar server at that address. Please check it and try again."
-_CALDAV_NONE = "We found no calendars for that account. Make one in your calendar app, then try again."
-
-
-@sensitive_variables("password")
-def discover_caldav_calendars(server_url: str, username: str, password: str) -> list[tuple[str, str]]:
-    """(address, name) of every calendar the account has: principal, then its calendar home set,
-    then the calendars in it. Raises InvalidInput with plain words (never the password)."""
-    if not server_url.lower().startswith(("https://", "http://")):
-        raise InvalidInput("Enter the server address starting with https://.")
-    try:
-        with DAVClient(
-            url=server_url, username=username, password=password, timeout=settings.CALDAV_TIMEOUT
-        ) as client:
-            calendars = client.principal().calendars()
-            found = [(str(c.url), (c.get_display_name() or "") or str(c.url)) for c in calendars]
-    except AuthorizationError:
-        raise InvalidInput(_CALDAV_REFUSED) from None
-    except (OSError, DAVError, ValueError):
-        raise InvalidInput(_CALDAV_UNREACHABLE) from None
-    if not found:
-        raise InvalidInput(_CALDAV_NONE)
-    return found
-
-
-@sensitive_variables("password")
-def connect_caldav(
-    partner: Partner, server_url: str, username: str, password: str, *, now: datetime
-) -> list[tuple[str, str]]:
-    """Check the account, store it with the password encrypted, and return its calendars for the
-    partner to choose from. Nothing is written to it until a calendar is chosen."""
-    calendars = discover_caldav_calendars(server_url, username, password)
-    with transaction.atomic():
-        CalDAVConnection.objects.update_or_create(
-            partner_id=partner.pk,
-            defaults={
-                "server_url": server_url,
-                "username": username,
-                "password_encrypted": encrypt_password(password),
-                "calendar_url": "",
-                "calendar_name": "",
-                "state": CalDAVState.CHOOSING,
-                "error_message": "",
-                "created_at": now,
-                "failed_at": None,
-            },
-        )
-    return calendars
-
-
-@sensitive_variables("password")
-def caldav_calendars(partner: Partner) -> list[tuple[str, str]]:
-    """The calendars of the partner's stored account (asked again, so a choice is always real)."""
-    connection = CalDAVConnection.objects.get(partner_id=partner.pk)
-    try:
-        password = decrypt_password(connection.password_encrypted)
-    except ValueError:
-        raise InvalidInput("Please connect your calendar again.") from None
-    return discover_caldav_calendars(connection.server_url, connection.username, password)
-
-
-def choose_caldav_calendar(partner: Partner, calendar_url: str, *, now: datetime) -> int:
-    """Start writing chats into this calendar: every upcoming chat is queued at once (no silent
-    gaps). Returns how many. From now on the partner's emails carry no invite for chats booked
-    after this moment; older chats keep their invites too (docs/caldav.md, "Channels")."""
-    choices = dict(caldav_calendars(partner))
-    if calendar_url not in choices:
-        raise InvalidInput("Choose one of the calendars listed.")
-    with transaction.atomic():
-        CalDAVConnection.objects.filter(partner_id=partner.pk).update(
-            calendar_url=calendar_url,
-            calendar_name=choices[calendar_url][:200],
-            state=CalDAVState.ACTIVE,
-            error_message="",
-            created_at=now,
-            failed_at=None,
-        )
-        return caldav.queue_upcoming(partner.pk, now=now, schedule=schedule_push)
-
-
-def disconnect_caldav(partner: Partner, *, now: datetime) -> None:
-    """Forget the account (and its password). Chats already written stay in that calendar but no
-    longer change, so every upcoming chat is sent as an emailed invite (docs/caldav.md)."""
-    with transaction.atomic():
-        deleted, _ = CalDAVConnection.objects.filter(partner_id=partner.pk).delete()
-        CalDAVEvent.objects.filter(booking__partner_id=partner.pk).delete()
-        if deleted:
-            partner_reinvited(partner.pk, now=now)

@@ -1,4 +1,7 @@
-"""Every change to a booking's state happens here, one transaction each.
+"""Every change to a booking's state happens here, one transaction each: placing it, moving it
+and its status (confirm, decline, cancel, complete, no-show). Two changes have modules of their
+own, built the same way on this one's history and checks: giving a chat to another partner
+(reassignment.py) and new joining details after booking (joining_changes.py).
 
 Locks: on PostgreSQL `select_for_update` on the Partner row serialises bookings per partner, and
 the exclusion constraint (migration 0002) is the last word on overlaps. On SQLite
@@ -8,8 +11,8 @@ Side effects go through `notifications.booking_changed` inside the transaction, 
 or roll back with the change.
 """
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
@@ -385,124 +388,3 @@ def record_event(booking, action, from_status, now, actor, actor_label, details=
         to_status=booking.status,
         details=details or {},
     )
-
-
-def reassign(
-    booking: Booking,
-    new_partner: Partner,
-    *,
-    now: datetime,
-    actor,
-    actor_label: str = "staff",
-    details: dict | None = None,
-    policy: Policy | None = None,
-) -> Booking:
-    """Give a pending or confirmed chat to `new_partner`, at the same time (a staff action).
-
-    Invariant: the new partner offers this kind of chat and is free then by the same engine as a
-    booking (rules, caps, rest, buffers, time off, pause), except the minimum notice, because staff
-    may act inside the change window; same row, public id and UID, SEQUENCE + 1. The booker gets a
-    "your chat is now with ..." email with the updated invite; the new partner gets the confirmed
-    invite (or the request to accept); the former partner gets a calendar CANCEL addressed to them.
-    History records both partners by id. The one implementation: the staff desk and the partner
-    deactivation step both call it.
-    """
-    policy = replace(policy or policy_for_site(), notice=timedelta(0))
-    try:
-        with transaction.atomic():
-            ids = sorted({booking.partner_id, new_partner.pk})
-            partners = {
-                p.pk: p for p in Partner.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-            }
-            locked = Booking.objects.select_for_update().select_related("offer").get(pk=booking.pk)
-            require_status(locked, "reassigned", BLOCKING_STATUSES)
-            if new_partner.pk == locked.partner_id:
-                raise InvalidBooking("This chat is already with that partner.")
-            if locked.start <= now:
-                raise InvalidTransition(
-                    "This chat has already started, so it cannot be given to another partner."
-                )
-            if not locked.offer.partners.filter(pk=new_partner.pk).exists():
-                raise InvalidBooking(f"{new_partner} does not offer this kind of chat.")
-            spec, snapshot = load_snapshot(
-                locked.offer,
-                locked.start,
-                locked.end,
-                partner_ids=[new_partner.pk],
-                exclude_booking_id=locked.pk,
-            )
-            if new_partner.pk not in free_partners(snapshot, spec, policy, locked.start, now):
-                raise SlotUnavailable()
-            former = locked.partner_id
-            details = {**(details or {}), "from_partner": former, "to_partner": new_partner.pk}
-            locked.partner = new_partner
-            locked.sequence += 1
-            locked.save(update_fields=["partner", "sequence", "updated_at"])
-            record_event(locked, "reassigned", locked.status, now, actor, actor_label, details)
-            notifications.booking_reassigned(locked, former, now=now)
-            # The former partner's time is free again: tell the people waiting for it, in this
-            # transaction, as a cancellation does (docs/bookings.md#waiting-list).
-            waitlist.partner_opened(partners[former], now=now)
-    except IntegrityError:
-        raise SlotUnavailable() from None
-    return locked
-
-
-def free_partners_for(booking: Booking, now: datetime) -> list[Partner]:
-    """Who else could take this chat at its time (as `reassign` would allow), by name."""
-    policy = replace(policy_for_site(), notice=timedelta(0))
-    spec, snapshot = load_snapshot(booking.offer, booking.start, booking.end, exclude_booking_id=booking.pk)
-    ids = set(free_partners(snapshot, spec, policy, booking.start, now)) - {booking.partner_id}
-    return list(Partner.objects.filter(pk__in=ids).order_by("display_name", "pk"))
-
-
-def joining_details_changed(
-    bookings, *, now: datetime, actor=None, actor_label: str = "partner", what: str = ""
-) -> list[Booking]:
-    """The joining details of these chats changed (a partner's new standing link, staff's new
-    venue): every one still to come gets an updated invite (docs/bookings.md, "Joining details").
-
-    Invariant: confirmed chats that have not started go up one SEQUENCE, keep their UID, record a
-    "details_changed" history entry (`what` is a fixed word, never the new value) and queue the
-    updated invite to both people plus their reminders at the new version, all in the caller's
-    transaction. Pending requests are not re-versioned (their booker's manage link stays good):
-    their row is touched so feeds see the change, and the details are read when they are accepted.
-    """
-    changed = []
-    with transaction.atomic():
-        ids = sorted(b.pk for b in bookings)
-        locked_rows = (
-            Booking.objects.select_for_update().select_related("partner", "offer").filter(pk__in=ids)
-        )
-        for locked in locked_rows.order_by("pk"):
-            if locked.start <= now or locked.status not in BLOCKING_STATUSES:
-                continue
-            if locked.status == S.CONFIRMED:
-                locked.sequence += 1
-                locked.save(update_fields=["sequence", "updated_at"])
-                record_event(
-                    locked,
-                    "details_changed",
-                    locked.status,
-                    now,
-                    actor,
-                    actor_label,
-                    {"what": what} if what else {},
-                )
-                notifications.booking_changed(locked, "details_changed", now=now)
-            else:
-                locked.save(update_fields=["updated_at"])
-            changed.append(locked)
-    return changed
-
-
-def upcoming_video_chats_on_standing_link(partner: Partner, now: datetime):
-    """The partner's chats still to come whose video link is the partner's standing one."""
-    return Booking.objects.blocking().filter(
-        partner=partner, format=Format.VIDEO, meeting_link="", start__gt=now
-    )
-
-
-def upcoming_in_person_chats(offer: Offer, now: datetime):
-    """The offer's in-person chats still to come (their address is the offer's)."""
-    return Booking.objects.blocking().filter(offer=offer, format=Format.IN_PERSON, start__gt=now)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from bookings import services, waitlist
+from bookings import joining_changes, reassignment, services, waitlist
 from bookings.availability import Policy, free_partners
 from bookings.models import BLOCKING_STATUSES, Booking, Partner, Recipient
 from bookings.outbox import notifications
@@ -109,8 +109,8 @@ def reassign(
     booking: Booking, to_partner: Partner, *, now: datetime, actor, policy: Policy | None = None
 ) -> Booking:
     """Give a pending or confirmed chat, at the same time, to another partner who is free then
-    (services.reassign), recorded as a staff action and whether it was inside the change window."""
-    return services.reassign(
+    (reassignment.reassign), recorded as a staff action and whether it was inside the change window."""
+    return reassignment.reassign(
         booking,
         to_partner,
         now=now,
@@ -212,7 +212,7 @@ def joining_details_edited(before, after, *, now: datetime, actor) -> int:
     if isinstance(after, Partner):
         if before.meeting_link == after.meeting_link:
             return 0
-        affected, what = services.upcoming_video_chats_on_standing_link(after, now), "video link"
+        affected, what = joining_changes.upcoming_video_chats_on_standing_link(after, now), "video link"
     else:
         same = (before.venue_address, before.venue_access_notes) == (
             after.venue_address,
@@ -220,8 +220,8 @@ def joining_details_edited(before, after, *, now: datetime, actor) -> int:
         )
         if same:
             return 0
-        affected, what = services.upcoming_in_person_chats(after, now), "venue"
-    changed = services.joining_details_changed(
+        affected, what = joining_changes.upcoming_in_person_chats(after, now), "venue"
+    changed = joining_changes.joining_details_changed(
         list(affected), now=now, actor=actor, actor_label=STAFF, what=what
     )
     return sum(1 for booking in changed if booking.status == "confirmed")

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from wagtail.models import Page
 
-from bookings import manage_links, partner_services
+from bookings import manage_links, partner_calendars
 from bookings.journey.pages import BookingPage
 from bookings.models import Booking, Partner
 from tests.support.second_factor import sign_in_verified
@@ -155,7 +155,8 @@ def test_the_booking_journey_manage_link_workspace_feed_and_admin_carry_the_head
     workspace.force_login(partner.user)
     get("/partners/", personal=True, c=workspace)
     get(f"/partners/chats/{booking.public_id}/", personal=True, c=workspace)
-    feed_url = f"/partners/feed/{partner_services.create_or_rotate_feed(partner, now=booking.created_at)}.ics"
+    feed_token = partner_calendars.create_or_rotate_feed(partner, now=booking.created_at)
+    feed_url = f"/partners/feed/{feed_token}.ics"
     feed = get(feed_url, personal=True, c=anonymous)
     unchanged = get(feed_url, personal=True, c=anonymous, headers={"if-none-match": feed["ETag"]})
     assert unchanged.status_code == 304

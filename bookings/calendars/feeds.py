@@ -64,7 +64,7 @@ def booking_in_partner_feed(booking: Booking, partner_id: int | None = None) -> 
     invites (its first invite is in the partner's own calendar and its updates must reach that
     copy); it also appears in the feed, which the partner was told. A chat booked after is in the
     feed only. Turning the feed off re-invites the partner to every upcoming chat
-    (partner_services.disable_feed), so no chat is left in no calendar. `partner_id` asks about
+    (partner_calendars.disable_feed), so no chat is left in no calendar. `partner_id` asks about
     another partner's feed (a former partner's, after a reassign)."""
     return PartnerFeed.objects.filter(
         partner_id=partner_id or booking.partner_id, created_at__lte=booking.created_at

@@ -3,6 +3,7 @@
 from django import forms
 
 from bookings.feedback import Answers, consent_wording
+from bookings.ladder_question import ladder_rung_field, offer_rungs
 from bookings.models import QuoteConsent
 from home.models import LadderRung
 
@@ -26,15 +27,9 @@ class FeedbackForm(forms.Form):
             "invalid_choice": "Select how useful the chat was",
         },
     )
-    ladder_rung = forms.TypedChoiceField(
+    ladder_rung = ladder_rung_field(
         label="Where does your project sit on the ladder now?",
-        coerce=int,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select where your project sits on the ladder now",
-            "invalid_choice": "Select where your project sits on the ladder now",
-        },
+        missing="Select where your project sits on the ladder now",
     )
     next_steps = forms.CharField(
         label="What will you do next? (optional)",
@@ -63,10 +58,7 @@ class FeedbackForm(forms.Form):
 
     def __init__(self, *args, rungs: list[LadderRung], **kwargs):
         super().__init__(*args, **kwargs)
-        self.rungs = rungs
-        field = self.fields["ladder_rung"]
-        field.choices = [(str(r.pk), r.name) for r in rungs]
-        field.required = bool(rungs)
+        offer_rungs(self, rungs)
         self.consent_choices = [
             (value, label, consent_wording(value)) for value, label in QuoteConsent.choices
         ]

@@ -10,6 +10,7 @@ from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
 from bookings.calendars.ical import is_plain_email
+from bookings.ladder_question import ladder_rung_field, offer_rungs
 from bookings.models import Booking, Format, Offer, PartOfDay
 from bookings.services import BookerDetails
 from home.models import LadderRung
@@ -70,15 +71,9 @@ class DetailsForm(forms.Form):
             "max_length": "Project description must be 2,000 characters or fewer",
         },
     )
-    ladder_rung = forms.TypedChoiceField(
+    ladder_rung = ladder_rung_field(
         label="Where does your project sit on the co-production ladder?",
-        coerce=int,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select where your project sits on the ladder",
-            "invalid_choice": "Select where your project sits on the ladder",
-        },
+        missing="Select where your project sits on the ladder",
     )
     format = forms.ChoiceField(
         label="How would you like to meet?",
@@ -108,12 +103,7 @@ class DetailsForm(forms.Form):
 
     def __init__(self, *args, offer: Offer, rungs: list[LadderRung], **kwargs):
         super().__init__(*args, **kwargs)
-        self.rungs = rungs
-        rung_field = self.fields["ladder_rung"]
-        # Choices from the rungs already loaded for the radios: validation costs no query.
-        rung_field.choices = [(str(r.pk), r.name) for r in rungs]
-        # No ladder content yet: the question cannot be answered, so it is not asked.
-        rung_field.required = bool(rungs)
+        offer_rungs(self, rungs)
         formats = offer.formats
         self.fields["format"].choices = [(f, Format(f).label) for f in formats]
         self.offers_phone = Format.PHONE in formats

@@ -24,7 +24,7 @@ from bookings.models import AccessAction, Booking, BookingStatus, CalDAVConnecti
 from bookings.slots import fortnight, policy_for_site
 from bookings.staff import forms
 from bookings.staff.access import ACCESS_RECORDS, booking_or_404
-from bookings.staff.listing import reference
+from bookings.staff.listing import UK, reference
 from bookings.zones import DEFAULT_TIME_ZONE, format_moment, parse_day
 
 PAGE_QUERYSET = Booking.objects.select_related("partner", "offer", "ladder_rung")
@@ -92,6 +92,12 @@ class BookingPageView(StaffTemplateMixin, TemplateView):
             can_mark=status == BookingStatus.CONFIRMED and booking.start <= self.now,
             inside_window=staff_services.inside_change_window(booking, self.now),
         )
+        # The week of the chat, and the partner's own page (their free times, time off, invitation).
+        context["week_url"] = (
+            f"{reverse('staff_ops:week')}?week={booking.start.astimezone(UK).date():%Y-%m-%d}"
+        )
+        if user.has_perm("bookings.change_partner"):
+            context["partner_url"] = reverse("partner:edit", args=[booking.partner_id])
         context["urls"] = {
             name: reverse("booking:act", args=[booking.pk, name])
             for name in ("cancel", "move", "reassign", "accept", "decline", "complete", "no_show", "resend")

@@ -43,6 +43,12 @@ class OnBehalfView(StaffTemplateMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if self.offer is None:
             return redirect(request.path)
+        if "show_from" in request.POST:
+            # "Earlier times" / "Later times": another fortnight, with what was typed kept and
+            # nothing checked yet (a caller's details must not be lost to browse times).
+            kept = {name: value for name, value in request.POST.items() if name not in ("start", "key")}
+            form = forms.OnBehalfForm(offer=self.offer, initial=kept)
+            return self.render_to_response(self.get_context_data(form=form))
         form = forms.OnBehalfForm(request.POST, offer=self.offer)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
@@ -71,7 +77,7 @@ class OnBehalfView(StaffTemplateMixin, TemplateView):
                 self.offer,
                 self.partner,
                 DEFAULT_TIME_ZONE,
-                parse_day(self.request.GET.get("from")),
+                parse_day(self.request.POST.get("show_from") or self.request.GET.get("from")),
                 self.now,
                 self.policy,
             )

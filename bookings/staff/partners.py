@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from bookings import partner_accounts, services
+from bookings import partner_accounts, reassignment, services
 from bookings.errors import BookingError, InvalidInput
 from bookings.models import Booking, Partner, validate_time_zone
 from bookings.staff.guards import staff_permission
@@ -98,7 +98,7 @@ def deactivate(request, partner_id):
         else:
             messages.success(request, f"{partner} is deactivated. Nobody can book them now.")
             return redirect("staff_ops:deactivate", partner_id=partner.pk)
-    chats = [(b, services.free_partners_for(b, now)) for b in partner_accounts.future_chats(partner, now)]
+    chats = [(b, reassignment.free_partners_for(b, now)) for b in partner_accounts.future_chats(partner, now)]
     here = reverse("staff_ops:deactivate", args=[partner.pk])
     context = _page(f"Deactivate {partner}", partner=partner, chats=chats, back=here)
     return render(request, "bookings/staff/deactivate.html", context)
@@ -120,7 +120,7 @@ def settle(request, public_id):
                 new_partner = Partner.objects.filter(pk=request.POST.get("partner") or 0).first()
                 if new_partner is None:
                     raise InvalidInput("Choose the partner to give the chat to.")
-                services.reassign(booking, new_partner, now=now, actor=request.user, actor_label="staff")
+                reassignment.reassign(booking, new_partner, now=now, actor=request.user, actor_label="staff")
                 messages.success(request, f"The chat is now with {new_partner}. Everyone has been emailed.")
             elif request.POST.get("action") == "cancel":
                 services.cancel(booking, now=now, actor=request.user, actor_label="staff")
@@ -133,7 +133,7 @@ def settle(request, public_id):
     context = _page(
         "Give a chat to another partner or cancel it",
         booking=booking,
-        free=services.free_partners_for(booking, now) if booking.is_blocking else [],
+        free=reassignment.free_partners_for(booking, now) if booking.is_blocking else [],
         back=back,
         header_icon="calendar-check",
     )

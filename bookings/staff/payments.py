@@ -3,13 +3,15 @@ listing with Wagtail's CSV/XLSX export, which uses openpyxl like the bookings ex
 months screen where staff approve a finished month, which locks its lines, and reverse a line.
 Every change is a POST calling one function of bookings/payments.py."""
 
-from datetime import date
+import zoneinfo
+from datetime import date, timedelta
 from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Sum
+from django.db.models import Count, DateField, Sum
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +22,20 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from bookings import payments
 from bookings.errors import BookingError
-from bookings.models import Partner, PaymentKind, PaymentLine, PaymentMonth, PaymentRule, PaymentStatus
+from bookings.models import (
+    Booking,
+    BookingStatus,
+    Partner,
+    PaymentKind,
+    PaymentLine,
+    PaymentMonth,
+    PaymentRule,
+    PaymentStatus,
+)
 from bookings.staff.guards import staff_permission
+from bookings.zones import DEFAULT_TIME_ZONE
+
+UK = zoneinfo.ZoneInfo(DEFAULT_TIME_ZONE)
 
 EXPORT_FIELDS = [
     "partner.display_name",
@@ -131,9 +145,30 @@ def _month_param(value: str) -> date | None:
         return None
 
 
+def unmarked_by_month(now) -> dict[date, int]:
+    """Confirmed chats that have ended with no attendance recorded, by the UK month of the chat.
+    Each earns its line only once marked, in the next open month if its own is approved by then
+    (docs/impact.md), so staff are told before they approve."""
+    rows = (
+        Booking.objects.filter(status=BookingStatus.CONFIRMED, end__lt=now)
+        .annotate(chat_month=TruncMonth("start", output_field=DateField(), tzinfo=UK))
+        .values("chat_month")
+        .annotate(count=Count("pk"))
+    )
+    return {row["chat_month"]: row["count"] for row in rows}
+
+
+def unmarked_url(month: date) -> str:
+    """The bookings listing: that month's confirmed chats (all ended, so all still to mark)."""
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return f"{reverse('booking:index')}?status=confirmed&start_from={month:%Y-%m-%d}&start_to={last:%Y-%m-%d}"
+
+
 @staff_permission("bookings.view_paymentline")
 def months(request):
-    """Each month with lines: total, number of lines, approved or not, and its export links."""
+    """Each month with lines: total, number of lines, approved or not, its export links, and for an
+    open month the chats still to mark (completed or missed) before approving it."""
+    unmarked = unmarked_by_month(timezone.now())
     rows = (
         PaymentLine.objects.values("month")
         .annotate(total=Sum("amount"), lines=Count("pk"))
@@ -151,6 +186,8 @@ def months(request):
                 "lines": row["lines"],
                 "approved": approved.get(row["month"]),
                 "lines_url": f"{lines_url}?month={row['month']:%Y-%m-%d}",
+                "unmarked": unmarked.get(row["month"], 0),
+                "unmarked_url": unmarked_url(row["month"]),
             }
             for row in rows
         ],

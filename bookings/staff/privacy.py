@@ -9,11 +9,10 @@ from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from bookings.privacy import erasure, export
 
@@ -61,18 +60,6 @@ def privacy_requests(request):
     return render(request, TEMPLATE, context, status=200)
 
 
-class PrivacyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(PERMISSION)
-
-
 @hooks.register("register_admin_urls")
 def register_privacy_urls():
     return [path("privacy-requests/", privacy_requests, name="bookings_privacy_requests")]
-
-
-@hooks.register("register_admin_menu_item")
-def register_privacy_menu_item():
-    return PrivacyMenuItem(
-        "Privacy requests", reverse("bookings_privacy_requests"), icon_name="lock", order=252
-    )

@@ -18,15 +18,16 @@ from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
 from bookings.staff.booking_page import BookingActionView, BookingPageView
 from bookings.staff.listing import BookingIndexView
 from bookings.staff.on_behalf import OnBehalfView
+from bookings.staff.partner_page import PartnerEditView, PartnerLinksPanel
 from bookings.staff.payments import PaymentLineViewSet, PaymentRuleViewSet
 from bookings.staff.waitlist import WaitlistViewSet
 from bookings.staff.widgets import WagtailRecurrenceWidget
 
 
 class JoiningDetailsEditView(EditView):
-    """Saving a partner or an offer whose joining details changed sends updated invites for the
-    upcoming chats that use them, and a partner's change that may open free times tells the
-    people waiting, in the same transaction as the save (docs/bookings.md)."""
+    """Saving an offer whose joining details changed sends updated invites for the upcoming chats
+    that use them, in the same transaction as the save (docs/bookings.md). Partners have their
+    own edit view, which does the same (bookings/staff/partner_page.py)."""
 
     def save_instance(self):
         before = type(self.object).objects.get(pk=self.object.pk)
@@ -79,7 +80,7 @@ class PartnerIndexView(IndexView):
 
 class PartnerViewSet(ModelViewSet):
     model = Partner
-    edit_view_class = JoiningDetailsEditView
+    edit_view_class = PartnerEditView
     icon = "user"
     menu_label = "Partners"
     index_view_class = PartnerIndexView
@@ -92,6 +93,7 @@ class PartnerViewSet(ModelViewSet):
     ]
     list_filter = ["active", "accepting_bookings"]
     panels = [
+        PartnerLinksPanel(heading="About this partner"),
         FieldPanel("display_name"),
         FieldPanel("bio"),
         FieldPanel("photo"),

@@ -10,7 +10,7 @@ from bookings.staff import (
     account_outbox,  # noqa: F401  (registers the account email view)
     operations_urls,
     outbox,  # noqa: F401  (registers the email outbox view)
-    privacy,  # noqa: F401  (registers the privacy requests screen)
+    privacy,  # registers the privacy requests screen; its menu item is in STAFF_MENU
 )
 from bookings.staff.access import ACCESS_RECORDS, BOOKINGS, WAITLIST, ReadOnlyPermissionPolicy
 from bookings.staff.access_records import AccessRecordViewSet
@@ -48,48 +48,28 @@ class StaffMenuItem(MenuItem):
         return request.user.has_perm(self.permission)
 
 
-@hooks.register("register_admin_menu_item")
-def register_this_week_menu_item():
-    return StaffMenuItem(
-        "This week",
-        reverse("staff_ops:week"),
-        icon_name="date",
-        order=249,
-        permission="bookings.view_booking",
-    )
+# The staff screens' menu items: (label, URL name, icon, order, the permission the screen checks).
+# Wagtail sorts the menu by order; items of equal order keep the order they are registered in,
+# which is this table's.
+STAFF_MENU = [
+    ("This week", "staff_ops:week", "date", 249, "bookings.view_booking"),
+    ("Privacy requests", "bookings_privacy_requests", "lock", 252, privacy.PERMISSION),
+    ("Invite a partner", "staff_ops:invite", "user", 252, "bookings.add_partner"),
+    ("Involvement payments", "staff_ops:payments", "list-ul", 253, "bookings.view_paymentline"),
+    ("Reports", "staff_ops:reports", "table", 254, "bookings.view_booking"),
+]
 
 
-@hooks.register("register_admin_menu_item")
-def register_payments_menu_item():
-    return StaffMenuItem(
-        "Involvement payments",
-        reverse("staff_ops:payments"),
-        icon_name="list-ul",
-        order=253,
-        permission="bookings.view_paymentline",
-    )
+def _menu_item_hook(label: str, url_name: str, icon: str, order: int, permission: str):
+    # The URL is reversed when Wagtail builds its menu, after the admin URLs are registered.
+    def menu_item():
+        return StaffMenuItem(label, reverse(url_name), icon_name=icon, order=order, permission=permission)
+
+    return menu_item
 
 
-@hooks.register("register_admin_menu_item")
-def register_report_menu_item():
-    return StaffMenuItem(
-        "Reports",
-        reverse("staff_ops:reports"),
-        icon_name="table",
-        order=254,
-        permission="bookings.view_booking",
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_invite_menu_item():
-    return StaffMenuItem(
-        "Invite a partner",
-        reverse("staff_ops:invite"),
-        icon_name="user",
-        order=252,
-        permission="bookings.add_partner",
-    )
+for _entry in STAFF_MENU:
+    hooks.register("register_admin_menu_item", _menu_item_hook(*_entry))
 
 
 @hooks.register("register_admin_viewset")

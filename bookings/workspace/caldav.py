@@ -2,7 +2,7 @@
 
 Connect (server address, user name, app password) → choose one of the calendars found → the
 calendar page shows the connection's state. Every change is a POST to a service in
-partner_services.py. The app password is marked sensitive, so Django's error reports never show
+partner_caldav.py. The app password is marked sensitive, so Django's error reports never show
 it; the form never renders it back, no message or redirect carries it, and the services store it
 only encrypted. A refused password, an unreachable server or bad input comes back as a form error
 with nothing stored.
@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from bookings import partner_services
+from bookings import partner_caldav
 from bookings.errors import BookingError
 from bookings.models import CalDAVConnection
 from bookings.workspace.access import partner_required, post_only
@@ -31,7 +31,7 @@ def caldav_connect(request):
         data = form.cleaned_data
         password = data["password"]
         try:
-            partner_services.connect_caldav(
+            partner_caldav.connect_caldav(
                 request.partner, data["server_url"], data["username"], password, now=timezone.now()
             )
         except BookingError as exc:
@@ -49,7 +49,7 @@ def caldav_choose(request):
         messages.error(request, "Connect your calendar account first.")
         return redirect("workspace:calendar")
     try:
-        calendars = partner_services.caldav_calendars(partner)
+        calendars = partner_caldav.caldav_calendars(partner)
     except BookingError as exc:
         # The stored account no longer works: say so, and offer the form to connect again.
         context = {"problem": exc.message, "connection": connection, "nav": "calendar"}
@@ -61,7 +61,7 @@ def caldav_choose(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            count = partner_services.choose_caldav_calendar(
+            count = partner_caldav.choose_caldav_calendar(
                 partner, form.cleaned_data["calendar"], now=timezone.now()
             )
         except BookingError as exc:
@@ -84,7 +84,7 @@ def caldav_choose(request):
 @post_only
 def caldav_disconnect(request):
     had_one = CalDAVConnection.objects.filter(partner=request.partner).exists()
-    partner_services.disconnect_caldav(request.partner, now=timezone.now())
+    partner_caldav.disconnect_caldav(request.partner, now=timezone.now())
     if had_one:
         messages.success(
             request,

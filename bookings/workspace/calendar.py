@@ -4,7 +4,7 @@ bookings/workspace/caldav.py), their private feed link and their own calendar's 
 The feed token is shown exactly once, in the response to the POST that made it (only its hash
 is stored), so it is never put in a redirect, the session or a message. The response is
 ``no-store`` like every workspace page (partner_required). The state changes are in
-partner_services.py.
+partner_calendars.py.
 """
 
 from urllib.parse import urlsplit
@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from bookings import partner_services
+from bookings import partner_calendars, partner_services
 from bookings.errors import BookingError
 from bookings.models import (
     Booking,
@@ -59,7 +59,7 @@ def _calendar_page(request, *, token: str = "", form=None, caldav_form=None, sta
     # on the page that gives them the new link.
     duplicates = _invited_chats(feed, now)
     if duplicates and token:
-        partner_services.note_duplicates_told(partner, now=now)
+        partner_calendars.note_duplicates_told(partner, now=now)
     context = {
         "feed": feed,
         "duplicates": duplicates,
@@ -87,14 +87,14 @@ def calendar(request):
 @partner_required
 @post_only
 def feed_create(request):
-    token = partner_services.create_or_rotate_feed(request.partner, now=timezone.now())
+    token = partner_calendars.create_or_rotate_feed(request.partner, now=timezone.now())
     return _calendar_page(request, token=token)
 
 
 @partner_required
 @post_only
 def feed_disable(request):
-    partner_services.disable_feed(request.partner, now=timezone.now())
+    partner_calendars.disable_feed(request.partner, now=timezone.now())
     messages.success(
         request,
         "Your calendar link is turned off. Calendars using it will stop updating. We are emailing "
@@ -122,7 +122,7 @@ def own_calendar_save(request):
     form = ExternalCalendarForm(request.POST)
     if form.is_valid():
         try:
-            partner_services.set_external_calendar(
+            partner_calendars.set_external_calendar(
                 request.partner, form.cleaned_data["url"], now=timezone.now()
             )
         except BookingError as exc:
@@ -138,7 +138,7 @@ def own_calendar_save(request):
 @partner_required
 @post_only
 def own_calendar_remove(request):
-    partner_services.remove_external_calendar(request.partner)
+    partner_calendars.remove_external_calendar(request.partner)
     messages.success(request, "Your calendar is disconnected. Its busy times no longer affect your slots.")
     return redirect("workspace:calendar")
 
@@ -146,7 +146,7 @@ def own_calendar_remove(request):
 @partner_required
 @post_only
 def own_calendar_check(request):
-    if partner_services.request_calendar_sync(request.partner):
+    if partner_calendars.request_calendar_sync(request.partner):
         messages.success(request, "We will read your calendar again in a moment. Refresh this page to see.")
     else:
         messages.error(request, "You have not connected a calendar yet.")

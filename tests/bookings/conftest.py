@@ -1,8 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from wagtail.models import Site
 
 from bookings.availability import Policy
+from bookings.journey.pages import BookingPage
+from bookings.models import BookingSettings
+from tests.home.factories import HomePageFactory
 
 from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 
@@ -24,3 +28,25 @@ def partner(db):
 @pytest.fixture
 def offer(partner):
     return OfferFactory(partners=[partner], buffer_after_minutes=10)
+
+
+@pytest.fixture
+def booking_page(db):
+    """A booking page under a real HomePage, as on the live site, with the site's settings row."""
+    placeholder = Site.objects.get(is_default_site=True).root_page
+    root = HomePageFactory(parent=placeholder.get_parent(), slug="site-home")
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = root
+    site.save()
+    placeholder.delete()
+    BookingSettings.for_site(site)
+    page = BookingPage(
+        title="Book a chat",
+        slug="book",
+        intro="<p>Talk to someone who has been there.</p>",
+        what_happens_next="<p>We will email you the details.</p>",
+        privacy_notice_url="https://example.org/privacy",
+    )
+    root.add_child(instance=page)
+    page.save_revision().publish()
+    return page

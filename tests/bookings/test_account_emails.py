@@ -15,6 +15,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from bookings import accounts, partner_accounts
+from bookings.errors import InvalidInput
 from bookings.models import AccountEmail, AccountEmailKind, NotificationStatus, Partner
 from bookings.outbox import tasks
 from tests.support.outbox import body, install_clock
@@ -184,6 +185,21 @@ def test_invitations_are_limited_per_staff_member_kindly_with_nothing_lost(
     clock.advance(hours=1, seconds=1)
     assert ask("three@example.org").status_code == 302
     assert AccountEmail.objects.count() == 4
+
+
+def test_a_refused_invitation_does_not_use_up_the_allowance(coordinator, clock, settings):
+    settings.INVITATIONS_PER_STAFF_PER_HOUR = 2
+    invite(coordinator, clock)
+    with pytest.raises(InvalidInput, match="already has an account"):
+        invite(coordinator, clock)  # refused: nothing went out, so nothing is counted
+    second = partner_accounts.invite_partner(
+        display_name="Two", email="two@example.org", now=clock(), actor=coordinator
+    )
+    assert second.pk
+    with pytest.raises(partner_accounts.TooManyInvitations):
+        partner_accounts.invite_partner(
+            display_name="Three", email="three@example.org", now=clock(), actor=coordinator
+        )
 
 
 # --- Password reset -------------------------------------------------------------------------

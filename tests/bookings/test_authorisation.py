@@ -24,7 +24,7 @@ from django.forms.models import model_to_dict
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from bookings import partner_services
+from bookings import partner_calendars
 from bookings.calendars.caldav_secrets import encrypt_password
 from bookings.models import (
     AvailabilityRule,
@@ -83,8 +83,8 @@ def guarded_routes():
 def world():
     world = owner_world()
     owner = world["owner"]
-    old_token = partner_services.create_or_rotate_feed(owner, now=timezone.now())
-    world["live_token"] = partner_services.create_or_rotate_feed(owner, now=timezone.now())
+    old_token = partner_calendars.create_or_rotate_feed(owner, now=timezone.now())
+    world["live_token"] = partner_calendars.create_or_rotate_feed(owner, now=timezone.now())
     world["old_token"] = old_token
     ExternalCalendar.objects.create(
         partner=owner, url="https://cal.example.org/owner-secret.ics", saved_at=timezone.now()

@@ -13,7 +13,7 @@ from caldav.lib.error import NotFoundError
 from django.db import connection as db_connection
 from icalendar import Calendar
 
-from bookings import partner_services, services
+from bookings import partner_caldav, services
 from bookings.calendars.caldav_secrets import encrypt_password
 from bookings.errors import InvalidInput
 from bookings.models import (
@@ -95,9 +95,9 @@ def connected_partner(url: str, *, calendar_url: str = "", state=CalDAVState.ACT
 
 def test_book_accept_move_across_the_clock_change_and_cancel(dav):
     partner = PartnerFactory(email="alex.partner@example.org")
-    calendars = partner_services.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
+    calendars = partner_caldav.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
     assert calendars
-    partner_services.choose_caldav_calendar(partner, calendars[0][0], now=NOW)
+    partner_caldav.choose_caldav_calendar(partner, calendars[0][0], now=NOW)
     offer = OfferFactory(partners=[partner])
 
     booking = BookingFactory(partner=partner, offer=offer, start=BEFORE, status=BookingStatus.PENDING)
@@ -148,8 +148,8 @@ def test_choosing_a_calendar_writes_every_upcoming_chat(dav):
         )
         for d in (2, 3, 4)
     ]
-    calendars = partner_services.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
-    assert partner_services.choose_caldav_calendar(partner, calendars[0][0], now=NOW) == 3
+    calendars = partner_caldav.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
+    assert partner_caldav.choose_caldav_calendar(partner, calendars[0][0], now=NOW) == 3
     assert run_pushes() == ["sent"] * 3
     for chat in chats:
         assert len(server_events(dav, chat.ical_uid)) == 1
@@ -159,7 +159,7 @@ def test_wrong_password_is_refused_in_plain_words(dav_servers):
     partner = PartnerFactory()
     radicale = dav_servers["radicale"]  # Xandikos has no accounts: any password goes
     with pytest.raises(InvalidInput) as caught:
-        partner_services.connect_caldav(partner, radicale.url, USER, "wrong", now=NOW)
+        partner_caldav.connect_caldav(partner, radicale.url, USER, "wrong", now=NOW)
     assert "did not accept" in caught.value.message
     assert not CalDAVConnection.objects.exists()
 
@@ -250,8 +250,8 @@ def test_412_on_a_stale_etag_refetches_and_retries(fault):
 
 def test_412_recreates_an_event_deleted_on_the_server(dav):
     partner = PartnerFactory(email="alex.partner@example.org")
-    calendars = partner_services.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
-    partner_services.choose_caldav_calendar(partner, calendars[0][0], now=NOW)
+    calendars = partner_caldav.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
+    partner_caldav.choose_caldav_calendar(partner, calendars[0][0], now=NOW)
     booking, _row = queued_put(partner)
     assert run_pushes() == ["sent"]
     known = CalDAVEvent.objects.get(booking=booking)
@@ -273,8 +273,8 @@ def test_412_recreates_an_event_deleted_on_the_server(dav):
 def test_the_password_is_nowhere_in_the_database_tasks_or_logs(dav, caplog, client):
     caplog.set_level(logging.DEBUG)
     partner = PartnerFactory(email="alex.partner@example.org")
-    calendars = partner_services.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
-    partner_services.choose_caldav_calendar(partner, calendars[0][0], now=NOW)
+    calendars = partner_caldav.connect_caldav(partner, dav.url, USER, PASSWORD, now=NOW)
+    partner_caldav.choose_caldav_calendar(partner, calendars[0][0], now=NOW)
     booking, _ = queued_put(partner)
     run_pushes()
     services.cancel(Booking.objects.get(pk=booking.pk), now=NOW)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.debug import ExceptionReporter
 from icalendar import Calendar
 
-from bookings import partner_services
+from bookings import partner_caldav
 from bookings.calendars.caldav_secrets import encrypt_password
 from bookings.models import (
     BookingStatus,
@@ -93,7 +93,7 @@ def connect(client, server_url, password=PASSWORD, username=USER):
 
 
 def only_calendar(server) -> str:
-    return partner_services.discover_caldav_calendars(server.url, USER, PASSWORD)[0][0]
+    return partner_caldav.discover_caldav_calendars(server.url, USER, PASSWORD)[0][0]
 
 
 def test_connect_choose_and_a_booked_chat_is_written_to_the_server(partner_client, partner, radicale):
@@ -313,7 +313,7 @@ def test_an_error_report_from_the_connect_form_hides_the_password(partner_client
         def principal(self):
             raise RuntimeError("the server library broke")
 
-    monkeypatch.setattr(partner_services, "DAVClient", Exploding)
+    monkeypatch.setattr(partner_caldav, "DAVClient", Exploding)
     secret = "error-page-app-password-5521"
     partner_client.raise_request_exception = False
     caplog.set_level(logging.ERROR, logger="django.request")

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from bookings import partner_services, services
+from bookings import partner_calendars, services
 from bookings.calendars import sync as calendar_sync
 from bookings.calendars.fetch import CalendarFetchError
 from bookings.calendars.sync import sync_due_calendars, sync_partner
@@ -277,7 +277,7 @@ def test_management_command_once(partner, capsys):
 
 
 def test_saving_an_address_normalises_it_and_queues_a_read(partner):
-    row = partner_services.set_external_calendar(
+    row = partner_calendars.set_external_calendar(
         partner, " webcal://calendar.example/private/basic.ics ", now=NOW
     )
     assert row.url == "https://calendar.example/private/basic.ics"
@@ -286,15 +286,15 @@ def test_saving_an_address_normalises_it_and_queues_a_read(partner):
 
 
 def test_a_new_address_drops_old_busy_times_and_removing_drops_everything(partner):
-    partner_services.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
+    partner_calendars.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
     BusyInterval.objects.create(partner=partner, start=NOW, end=NOW + timedelta(hours=1))
-    partner_services.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
+    partner_calendars.set_external_calendar(partner, "https://calendar.example/one.ics", now=NOW)
     assert BusyInterval.objects.count() == 1  # same address: kept, but read again
     assert sync_tasks().count() == 2
-    partner_services.set_external_calendar(partner, "https://calendar.example/two.ics", now=NOW)
+    partner_calendars.set_external_calendar(partner, "https://calendar.example/two.ics", now=NOW)
     assert BusyInterval.objects.count() == 0
     BusyInterval.objects.create(partner=partner, start=NOW, end=NOW + timedelta(hours=1))
-    partner_services.remove_external_calendar(partner)
+    partner_calendars.remove_external_calendar(partner)
     assert not ExternalCalendar.objects.exists() and not BusyInterval.objects.exists()
 
 
@@ -304,13 +304,13 @@ def test_a_new_address_drops_old_busy_times_and_removing_drops_everything(partne
 )
 def test_unusable_addresses_get_a_plain_message(partner, address):
     with pytest.raises(InvalidInput) as caught:
-        partner_services.set_external_calendar(partner, address, now=NOW)
+        partner_calendars.set_external_calendar(partner, address, now=NOW)
     assert caught.value.message.endswith(".") and "Traceback" not in caught.value.message
     assert not ExternalCalendar.objects.exists() and not sync_tasks().exists()
 
 
 def test_try_again_now(partner):
-    assert partner_services.request_calendar_sync(partner) is False
+    assert partner_calendars.request_calendar_sync(partner) is False
     save_calendar(partner, "https://calendar.example/a.ics")
-    assert partner_services.request_calendar_sync(partner) is True
+    assert partner_calendars.request_calendar_sync(partner) is True
     assert queued_args() == [partner.pk]

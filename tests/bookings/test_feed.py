@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from bookings import partner_services, services
+from bookings import partner_calendars, services
 from bookings.calendars.feeds import booking_in_partner_feed
 from bookings.models import Booking, BookingStatus, EmailNotification, Format, PartnerFeed, hash_token
 from bookings.outbox.delivery import deliver
@@ -49,7 +49,7 @@ def offer(partner):
 
 @pytest.fixture
 def token(partner, now):
-    return partner_services.create_or_rotate_feed(partner, now=now)
+    return partner_calendars.create_or_rotate_feed(partner, now=now)
 
 
 def url(token):
@@ -180,7 +180,7 @@ def test_etag_changes_with_every_booking_change(client, partner, offer, token, n
 
 def test_rotation_kills_the_old_address_at_once(client, partner, token, now):
     assert client.get(url(token)).status_code == 200
-    new = partner_services.create_or_rotate_feed(partner, now=now)
+    new = partner_calendars.create_or_rotate_feed(partner, now=now)
     assert new != token
     assert client.get(url(token)).status_code == 404
     assert client.get(url(new)).status_code == 200
@@ -195,11 +195,11 @@ def test_only_a_hash_of_the_token_is_stored(partner, token):
 
 def test_every_miss_gives_the_same_404(client, partner, token):
     other = PartnerFactory()
-    other_token = partner_services.create_or_rotate_feed(other, now=timezone.now())
+    other_token = partner_calendars.create_or_rotate_feed(other, now=timezone.now())
     other.active = False
     other.save()
     misses = [client.get(url("x" * 32)), client.get(url(other_token)), client.get(url("a" * 500))]
-    partner_services.disable_feed(partner, now=timezone.now())
+    partner_calendars.disable_feed(partner, now=timezone.now())
     misses.append(client.get(url(token)))
     assert {r.status_code for r in misses} == {404}
     assert len({(r.content, r["Content-Type"]) for r in misses}) == 1
@@ -214,7 +214,7 @@ def test_token_never_reaches_a_log(client, partner, offer, token, now, caplog):
         url(old), headers={"if-match": '"nope"', "if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"}
     )
     client.post(url(old))
-    new = partner_services.create_or_rotate_feed(partner, now=now)
+    new = partner_calendars.create_or_rotate_feed(partner, now=now)
     client.get(url(old))  # now unknown: a 404
     client.get(url(new))
     logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
@@ -236,7 +236,7 @@ def test_feed_url_helper():
 def test_a_partner_who_turns_on_the_feed_with_3_upcoming_chats_sees_3_events(client, partner, offer, now):
     chats = [book(partner, offer, now + timedelta(days=d)) for d in (2, 3, 4)]
     Booking.objects.filter(pk__in=[c.pk for c in chats]).update(created_at=now - timedelta(days=1))
-    token = partner_services.create_or_rotate_feed(partner, now=now)
+    token = partner_calendars.create_or_rotate_feed(partner, now=now)
     body = client.get(url(token)).content
     events = PARSERS["icalendar"](body).events
     assert len(events) == 3
@@ -251,7 +251,7 @@ def test_chats_booked_before_the_feed_keep_invites_and_appear_in_it_too(client, 
     before.refresh_from_db()
     assert not booking_in_partner_feed(before)
 
-    token = partner_services.create_or_rotate_feed(partner, now=now)
+    token = partner_calendars.create_or_rotate_feed(partner, now=now)
     after = book(partner, offer, now + timedelta(days=3))
     assert not booking_in_partner_feed(before)  # invited already: its invites keep it up to date
     assert booking_in_partner_feed(after)  # feed only: its emails carry no invite
@@ -259,7 +259,7 @@ def test_chats_booked_before_the_feed_keep_invites_and_appear_in_it_too(client, 
     assert after.ical_uid in text and before.ical_uid in text
 
     # Rotating the address changes nothing about which chats the feed carries.
-    token = partner_services.create_or_rotate_feed(partner, now=now)
+    token = partner_calendars.create_or_rotate_feed(partner, now=now)
     assert booking_in_partner_feed(after) and not booking_in_partner_feed(before)
     text = client.get(url(token)).content.decode()
     assert after.ical_uid in text and before.ical_uid in text
@@ -268,11 +268,11 @@ def test_chats_booked_before_the_feed_keep_invites_and_appear_in_it_too(client, 
 def test_turning_the_feed_off_sends_an_invite_for_every_upcoming_chat(partner, offer, now, mailoutbox):
     partner.email = "alex.partner@example.org"
     partner.save()
-    partner_services.create_or_rotate_feed(partner, now=now)
+    partner_calendars.create_or_rotate_feed(partner, now=now)
     upcoming = [book(partner, offer, now + timedelta(days=d), status=BookingStatus.CONFIRMED) for d in (1, 2)]
     book(partner, offer, now - timedelta(days=2), status=BookingStatus.COMPLETED)
     book(partner, offer, now + timedelta(days=3), status=BookingStatus.CANCELLED)
-    partner_services.disable_feed(partner, now=now)
+    partner_calendars.disable_feed(partner, now=now)
     copies = EmailNotification.objects.filter(kind="calendar_copy")
     assert sorted(c.booking_id for c in copies) == sorted(b.pk for b in upcoming)
     for copy in copies:
@@ -284,8 +284,8 @@ def test_turning_the_feed_off_sends_an_invite_for_every_upcoming_chat(partner, o
         (calendar,) = [a for a in message.attachments if a[0] == "invite.ics"]
         assert b"METHOD:REQUEST" in calendar[1]
     # Off, on, off again: a fresh copy each time (the partner may have deleted the first).
-    partner_services.create_or_rotate_feed(partner, now=now)
-    partner_services.disable_feed(partner, now=now)
+    partner_calendars.create_or_rotate_feed(partner, now=now)
+    partner_calendars.disable_feed(partner, now=now)
     assert EmailNotification.objects.filter(kind="calendar_copy", status="queued").count() == 2
 
 

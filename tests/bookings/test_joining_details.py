@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bookings import bank_holidays, partner_services, services, staff_services
+from bookings import bank_holidays, partner_calendars, partner_services, services, staff_services
 from bookings.calendars.feeds import render_feed
 from bookings.errors import InvalidBooking, InvalidInput
 from bookings.manage_links import make_token
@@ -381,7 +381,7 @@ def test_the_manage_page_shows_the_link_as_a_link(offer, emailable, policy, clie
 
 
 def test_turning_joining_details_on_or_off_changes_the_feeds_etag(emailable, client):
-    token = partner_services.create_or_rotate_feed(emailable, now=NOW)
+    token = partner_calendars.create_or_rotate_feed(emailable, now=NOW)
     url = reverse("partner_feed", args=[token])
     before = client.get(url)["ETag"]
     partner_services.set_feed_joining_details(emailable, True)

@@ -14,14 +14,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from wagtail.models import Site
 
 from bookings.demo import content as demo
 from bookings.journey import bot_guard
 from bookings.journey.pages import BookingPage
 from bookings.models import (
     Booking,
-    BookingSettings,
     BookingStatus,
     EmailNotification,
     Offer,
@@ -31,7 +29,7 @@ from bookings.models import (
 from bookings.outbox.emails import build_message
 from bookings.privacy.purge import purge
 from bookings.zones import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
-from tests.home.factories import HomePageFactory, LadderRungFactory
+from tests.home.factories import LadderRungFactory
 from tests.support.slots import available_slots
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
@@ -43,28 +41,6 @@ QUERY_BUDGET = 12
 def _people_fill_forms_instantly(settings):
     # The cache (rate limit, ladder) is cleared for every test by tests/conftest.py.
     settings.BOOKING_MIN_FILL_SECONDS = 0
-
-
-@pytest.fixture
-def booking_page(db):
-    """A booking page under a real HomePage, as on the live site, with the site's settings row."""
-    placeholder = Site.objects.get(is_default_site=True).root_page
-    root = HomePageFactory(parent=placeholder.get_parent(), slug="site-home")
-    site = Site.objects.get(is_default_site=True)
-    site.root_page = root
-    site.save()
-    placeholder.delete()
-    BookingSettings.for_site(site)
-    page = BookingPage(
-        title="Book a chat",
-        slug="book",
-        intro="<p>Talk to someone who has been there.</p>",
-        what_happens_next="<p>We will email you the details.</p>",
-        privacy_notice_url="https://example.org/privacy",
-    )
-    root.add_child(instance=page)
-    page.save_revision().publish()
-    return page
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django_tasks_db.models import DBTaskResult
 
-from bookings import partner_services, services
+from bookings import partner_calendars, services
 from bookings.models import (
     AccessAction,
     AccessRecord,
@@ -195,7 +195,7 @@ def test_a_partners_own_address_is_exported_too(django_user_model, emailable):
 def test_erasure_cancels_with_the_normal_emails_then_leaves_only_the_anonymous_shape(
     client, staff, offer, emailable, policy, clock, smtp
 ):
-    token = partner_services.create_or_rotate_feed(emailable, now=clock())
+    token = partner_calendars.create_or_rotate_feed(emailable, now=clock())
     future, past = world(offer, emailable, policy, clock)
     feed = client.get(f"/partners/feed/{token}.ics").content.decode()
     assert past.ical_uid in feed and future.ical_uid in feed

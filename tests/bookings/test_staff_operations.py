@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from bookings import accounts, partner_accounts, partner_services, services
+from bookings import accounts, partner_accounts, partner_services, reassignment
 from bookings.errors import BookingError, SlotUnavailable
 from bookings.models import (
     AccountEmail,
@@ -87,7 +87,7 @@ def deliver_account_emails():
 def test_reassign_moves_the_chat_tells_the_booker_and_both_partners(two, coordinator, clock, smtp):
     first, second, offer = two
     booking = chat(first, offer, booker_email="bea@example.org")
-    done = services.reassign(booking, second, now=clock(), actor=coordinator, actor_label="staff")
+    done = reassignment.reassign(booking, second, now=clock(), actor=coordinator, actor_label="staff")
     assert (done.partner_id, done.sequence, done.status) == (second.pk, booking.sequence + 1, S.CONFIRMED)
     event = BookingEvent.objects.get(booking=booking, action="reassigned")
     assert event.details == {"from_partner": first.pk, "to_partner": second.pk}
@@ -108,7 +108,7 @@ def test_reassign_refuses_a_partner_who_is_not_free(two, coordinator, clock):
     booking = chat(first, offer)
     chat(second, offer)  # the second partner already has a chat then
     with pytest.raises(SlotUnavailable):
-        services.reassign(booking, second, now=clock(), actor=coordinator)
+        reassignment.reassign(booking, second, now=clock(), actor=coordinator)
     TimeOffFactory(partner=second, start=CHAT - timedelta(days=1), end=CHAT + timedelta(days=1))
     assert Booking.objects.get(pk=booking.pk).partner_id == first.pk
 
@@ -117,16 +117,16 @@ def test_reassign_refuses_the_same_partner_and_finished_chats(two, coordinator, 
     first, second, offer = two
     booking = chat(first, offer)
     with pytest.raises(BookingError, match="already with that partner"):
-        services.reassign(booking, first, now=clock(), actor=coordinator)
+        reassignment.reassign(booking, first, now=clock(), actor=coordinator)
     cancelled = chat(first, offer, start=CHAT + timedelta(hours=2), status=S.CANCELLED)
     with pytest.raises(BookingError, match="cancelled"):
-        services.reassign(cancelled, second, now=clock(), actor=coordinator)
+        reassignment.reassign(cancelled, second, now=clock(), actor=coordinator)
 
 
 def test_staff_may_reassign_inside_the_minimum_notice(two, coordinator, clock):
     first, second, offer = two
     soon = chat(first, offer, start=NOW + timedelta(hours=4))  # notice is 48 hours for bookers
-    assert services.reassign(soon, second, now=clock(), actor=coordinator).partner_id == second.pk
+    assert reassignment.reassign(soon, second, now=clock(), actor=coordinator).partner_id == second.pk
 
 
 # --- hand back ------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_a_partner_hands_back_staff_hear_at_once_the_booker_hears_nothing(two, c
     assert "Fern First has handed back a chat" in text and "I am unwell" in text
     assert "SECRET-PARTNER-NOTE" not in text and booking.booker_name not in text
     # Staff act: the booker now gets the normal email, and the hand-back is closed.
-    services.reassign(booking, second, now=clock(), actor=coordinator)
+    reassignment.reassign(booking, second, now=clock(), actor=coordinator)
     deliver_booking_emails()
     assert len(smtp.to("bea@example.org")) == 1
     assert not accounts.attention.open_hand_backs(clock()).exists()
@@ -245,7 +245,8 @@ def test_this_week_shows_chats_requests_time_off_load_and_highlights(client, two
     page = client.get(reverse("staff_ops:week")).content.decode()
     assert "Week of Monday 4 May 2026" in page
     assert page.count("Waiting too long") == 1
-    assert "Handed back:</strong> Intro chat" in page and "NOTE-FOR-STAFF" in page
+    handed_url = reverse("booking:inspect", args=[handed.pk])
+    assert f'Handed back:</strong> <a href="{handed_url}">Intro chat</a>' in page and "NOTE-FOR-STAFF" in page
     assert "Time off" in page
     assert '2 of 1 <strong class="staff-flag">over the limit</strong>' in page
     # No JavaScript needed to change week: plain links.

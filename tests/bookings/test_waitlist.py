@@ -31,7 +31,6 @@ from tests.support.second_factor import sign_in_verified
 
 from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory, weekly
 from .staff_people import coordinator
-from .test_journey import booking_page  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +231,7 @@ def _emailed(world, clock, email="ann@example.org"):
     return entry, links(sent()[-1])
 
 
-def test_claim_link_shows_on_get_and_leads_into_the_journey_on_post(world, clock, client, booking_page):  # noqa: F811
+def test_claim_link_shows_on_get_and_leads_into_the_journey_on_post(world, clock, client, booking_page):
     entry, (claim, _) = _emailed(world, clock)
     claim = path_of(claim)
     response = client.get(claim)
@@ -251,7 +250,7 @@ def test_claim_link_shows_on_get_and_leads_into_the_journey_on_post(world, clock
     assert page.status_code == 200 and "10am" in page.content.decode()
 
 
-def test_if_the_time_has_gone_the_claimer_is_told_kindly_and_stays(world, clock, client, booking_page):  # noqa: F811
+def test_if_the_time_has_gone_the_claimer_is_told_kindly_and_stays(world, clock, client, booking_page):
     entry, (claim, _) = _emailed(world, clock)
     book(entry.offer, email="quicker@example.org")
     response = client.post(path_of(claim))
@@ -288,7 +287,7 @@ def test_links_are_signed_for_one_purpose(world, clock, client):
 # --- joining through the booking page --------------------------------------------------------
 
 
-def test_joining_from_the_time_step_without_javascript(world, clock, client, booking_page):  # noqa: F811
+def test_joining_from_the_time_step_without_javascript(world, clock, client, booking_page):
     _, offer = world
     book(offer)  # nothing free
     time_step = f"{booking_page.url}time/?offer={offer.pk}&partner=any&tz=Europe/London"
@@ -342,7 +341,7 @@ def test_joining_from_the_time_step_without_javascript(world, clock, client, boo
     assert again.status_code == 400 and WaitlistEntry.objects.get().weekdays == [3, 4]
 
 
-def test_a_bot_filling_the_honeypot_is_refused(world, clock, client, booking_page):  # noqa: F811
+def test_a_bot_filling_the_honeypot_is_refused(world, clock, client, booking_page):
     _, offer = world
     url = f"{booking_page.url}waiting-list/?offer={offer.pk}&partner=any"
     stamp = re.search(r'name="form_stamp" value="([^"]+)"', client.get(url).content.decode()).group(1)

@@ -1,8 +1,14 @@
 """Fixtures the browser tests share."""
 
 import pytest
+from django.conf import settings as django_settings
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page, Site
 
+from bookings.journey.pages import BookingPage
+from tests.bookings.factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 from tests.conftest import WCAG_TAGS
+from tests.home.factories import LadderRungFactory
 
 
 @pytest.fixture
@@ -19,3 +25,38 @@ def check_our_part(page, axe_source):
         assert not lines, f"axe violations on {label}:\n" + "\n".join(lines)
 
     return check
+
+
+@pytest.fixture
+def site_root(transactional_db):
+    """The default site's root page, building the minimal Wagtail tree if a flush removed it."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    language = get_supported_content_language_variant(django_settings.LANGUAGE_CODE)
+    Locale.objects.get_or_create(language_code=language)
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(instance=Page(title="Home", slug="home"))
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    return home
+
+
+@pytest.fixture
+def journey(site_root):
+    partner = PartnerFactory(display_name="Robin Example")
+    AvailabilityRuleFactory(partner=partner)  # every day 09:00-17:00 UK time
+    offer = OfferFactory(title="Thinking-partner chat", partners=[partner])
+    for name in ("Informing", "Consultation", "Co-production"):
+        LadderRungFactory(name=name)
+    page = BookingPage(
+        title="Book a chat",
+        slug="book",
+        intro="<p>Talk to someone who has been there.</p>",
+        what_happens_next="<p>We will email you the details.</p>",
+        privacy_notice_url="https://example.org/privacy",
+    )
+    site_root.add_child(instance=page)
+    page.save_revision().publish()
+    return {"page": page, "offer": offer, "partner": partner}

@@ -5,20 +5,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import expect
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Collection, Locale, Page, Site
 
 from bookings import manage_links, services
 from bookings.journey import bot_guard
-from bookings.journey.pages import BookingPage
 from bookings.models import Booking, BookingStatus
 from bookings.services import BookerDetails
 from bookings.zones import iso_utc
-from tests.bookings.factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
-from tests.home.factories import LadderRungFactory
+from tests.bookings.factories import BookingFactory
 from tests.support.slots import available_slots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -35,41 +30,6 @@ def _human_speed_is_instant(settings):
     # live_server runs in this process, so the override reaches it. The too-fast check itself
     # is tested in tests/bookings/test_journey.py.
     settings.BOOKING_MIN_FILL_SECONDS = 0
-
-
-@pytest.fixture
-def site_root(transactional_db):
-    """The default site's root page, building the minimal Wagtail tree if a flush removed it."""
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    if site is not None:
-        return site.root_page
-    language = get_supported_content_language_variant(django_settings.LANGUAGE_CODE)
-    Locale.objects.get_or_create(language_code=language)
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-    home = root.add_child(instance=Page(title="Home", slug="home"))
-    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
-    return home
-
-
-@pytest.fixture
-def journey(site_root):
-    partner = PartnerFactory(display_name="Robin Example")
-    AvailabilityRuleFactory(partner=partner)  # every day 09:00-17:00 UK time
-    offer = OfferFactory(title="Thinking-partner chat", partners=[partner])
-    for name in ("Informing", "Consultation", "Co-production"):
-        LadderRungFactory(name=name)
-    page = BookingPage(
-        title="Book a chat",
-        slug="book",
-        intro="<p>Talk to someone who has been there.</p>",
-        what_happens_next="<p>We will email you the details.</p>",
-        privacy_notice_url="https://example.org/privacy",
-    )
-    site_root.add_child(instance=page)
-    page.save_revision().publish()
-    return {"page": page, "offer": offer, "partner": partner}
 
 
 def first_free(offer):

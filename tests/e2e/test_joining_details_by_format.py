@@ -20,8 +20,6 @@ from tests.support.ical_parsers import PARSERS
 from tests.support.outbox import body, calendar_parts, with_email
 from tests.support.smtp_server import SmtpServer, use_smtp
 
-from .test_booking_journey import site_root  # noqa: F401  (fixture)
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BOOKER = "alex@example.org"
@@ -47,8 +45,8 @@ def smtp(settings):
 
 
 @pytest.fixture
-def booking_page(site_root, django_user_model):  # noqa: F811
-    # The journey's page and partner (tests/e2e/test_booking_journey.py), with an email address,
+def booking_page(site_root, django_user_model):
+    # The journey fixture's page and partner (tests/e2e/conftest.py), with an email address,
     # a standing video link and an offer in all three formats at a venue.
     partner = with_email(PartnerFactory(display_name="Robin Example"), django_user_model, PARTNER)
     partner.meeting_link = LINK

@@ -1,6 +1,7 @@
 """The staff impact screens in a real browser (docs/impact.md): involvement payments (approve a
-month) and the bookings-per-month report, whose chart image loads and whose table carries the
-figures. axe-core checks our part of each screen, as for the other staff screens."""
+month, after marking the chat it names as still to mark) and the bookings-per-month report, whose
+chart image loads and whose table carries the figures. axe-core checks our part of each screen, as
+for the other staff screens."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,6 +26,8 @@ def test_staff_approve_payments_and_read_the_report(live_server, page, django_us
         offer=booking.offer, effective_from=datetime(2025, 1, 1).date(), amount=Decimal("25")
     )
     services.mark_completed(booking, now=datetime(2025, 3, 4, 12, tzinfo=UTC))
+    # A March chat nobody marked: the screen says so before March is approved.
+    unmarked = BookingFactory(start=datetime(2025, 3, 11, 10, tzinfo=UTC), offer=booking.offer)
     staff = django_user_model.objects.create_user("cora", "cora@example.org", PASSWORD)
     staff.groups.add(Group.objects.get(name="Staff"))
     page.goto(f"{live_server.url}/admin/login/")
@@ -36,10 +39,19 @@ def test_staff_approve_payments_and_read_the_report(live_server, page, django_us
 
     page.goto(f"{live_server.url}/admin/staff/payments/")
     expect(page.get_by_role("rowheader", name="March 2025")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("1 chat ended with no attendance recorded")
     check_our_part("involvement payments")
+    page.get_by_role("link", name="mark it completed or missed").click()
+    page.wait_for_url("**/admin/booking/?*")
+    page.locator(f"a[href='/admin/booking/{unmarked.pk}/']").first.click()
+    page.wait_for_url(f"**/admin/booking/{unmarked.pk}/")
+    page.get_by_role("button", name="Mark as missed").click()
+    expect(page.locator("main")).to_contain_text("The chat is marked as missed.")
+    page.goto(f"{live_server.url}/admin/staff/payments/")
+    expect(page.locator("main")).not_to_contain_text("no attendance recorded")
     page.get_by_role("button", name="Approve March 2025").click()
     expect(page.locator("main")).to_contain_text("Approved on")
-    assert PaymentLine.objects.get().status == PaymentStatus.APPROVED
+    assert set(PaymentLine.objects.values_list("status", flat=True)) == {PaymentStatus.APPROVED}
     check_our_part("involvement payments, approved")
 
     page.goto(f"{live_server.url}/admin/staff/reports/bookings/")

@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 from bookings import waitlist_links
 from bookings.models import WaitlistEntry
 
-from .test_booking_journey import journey, site_root  # noqa: F401  (fixtures)
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -19,7 +17,7 @@ def _human_speed_is_instant(settings):
     settings.BOOKING_MIN_FILL_SECONDS = 0
 
 
-def test_join_the_waiting_list_from_the_time_step(journey, live_server, page, assert_accessible):  # noqa: F811
+def test_join_the_waiting_list_from_the_time_step(journey, live_server, page, assert_accessible):
     offer = journey["offer"]
     page.goto(f"{live_server.url}{journey['page'].url}time/?offer={offer.pk}&partner=any&tz=Europe/London")
     page.get_by_role("link", name="Join the waiting list for Thinking-partner chat").click()
@@ -47,7 +45,7 @@ def test_join_the_waiting_list_from_the_time_step(journey, live_server, page, as
     assert (entry.email, entry.weekdays, entry.parts_of_day) == ("ann@example.org", [3], ["morning"])
 
 
-def test_joining_works_without_javascript_and_at_320_pixels(journey, live_server, browser, axe_source):  # noqa: F811
+def test_joining_works_without_javascript_and_at_320_pixels(journey, live_server, browser, axe_source):
     context = browser.new_context(
         java_script_enabled=False, locale="en-GB", viewport={"width": 320, "height": 800}
     )
@@ -68,7 +66,7 @@ def test_joining_works_without_javascript_and_at_320_pixels(journey, live_server
     assert WaitlistEntry.objects.get().email == "nojs@example.org"
 
 
-def test_claim_and_leave_pages(journey, live_server, page, assert_accessible):  # noqa: F811
+def test_claim_and_leave_pages(journey, live_server, page, assert_accessible):
     entry = WaitlistEntry.objects.create(
         offer=journey["offer"],
         name="Ann Waiting",
