@@ -2,19 +2,18 @@
 
     .venv/bin/python bench/availability.py [--runs 30]
 
-Builds a throwaway SQLite file (var/bench-availability.sqlite3) unless DATABASE_URL is set:
-20 partners with two free periods every weekday, time off, one 30-minute offer with a
-10-minute buffer, and 2,000 existing bookings (1,200 inside the 12 weeks measured, 800 in the
-past). Prints median and p95 wall time, CPU time and SQL queries, then a partners x weeks
-table. Figures only: nothing here passes or fails on time.
+Builds a throwaway SQLite file (var/bench-availability.sqlite3) unless DATABASE_URL is set,
+with tests/support/slot_data.py: 20 partners with two free periods every weekday, time off,
+one 30-minute offer with a 10-minute buffer, and 2,000 existing bookings (1,200 inside the
+12 weeks measured, 800 in the past). Prints median and p95 wall time, CPU time and SQL
+queries, then a partners x weeks table. Figures only: nothing here passes or fails on time.
 """
 
 import argparse
 import statistics
 import sys
 import time as clock
-import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,59 +22,21 @@ from bench.common import setup_django
 
 setup_django(fresh_sqlite="bench-availability.sqlite3")
 
-import recurrence
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.availability import compute_slots
-from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
+from bookings.models import Booking, Offer
 from bookings.slots import load_snapshot, policy_for_site
+from tests.support import slot_data
 from tests.support.slots import available_slots
 
 NOW = datetime(2026, 5, 1, 8, tzinfo=UTC)
-WEEKDAYS = recurrence.Recurrence(rrules=[recurrence.Rule(recurrence.WEEKLY, byday=[0, 1, 2, 3, 4])])
 
 
 def build(partners: int = 20, in_range: int = 1200, past: int = 800) -> Offer:
-    Booking.objects.all().delete()
-    Offer.objects.all().delete()
-    Partner.objects.all().delete()
-    people = Partner.objects.bulk_create(
-        Partner(display_name=f"Partner {i}", max_chats_per_day=3, max_chats_per_week=10, rest_minutes=15)
-        for i in range(partners)
-    )
-    AvailabilityRule.objects.bulk_create(
-        AvailabilityRule(
-            partner=p, recurrence=WEEKDAYS, start_time=start, end_time=end, starts_on=date(2025, 1, 6)
-        )
-        for p in people
-        for start, end in ((time(9, 30), time(12, 30)), (time(13, 30), time(17)))
-    )
-    TimeOff.objects.bulk_create(
-        TimeOff(partner=p, start=NOW + timedelta(days=20 + i % 30), end=NOW + timedelta(days=22 + i % 30))
-        for i, p in enumerate(people)
-    )
-    offer = Offer.objects.create(title="30-minute chat", duration_minutes=30, buffer_after_minutes=10)
-    offer.partners.set(people)
-    rows = []
-    # Bookings on weekdays at 10:00 or 14:00 UTC in turn, spread over partners and days.
-    for i in range(in_range + past):
-        day = (i // partners) % 84 if i < in_range else -1 - (i // partners) % 400
-        start = datetime.combine(NOW.date() + timedelta(days=day), time(10 if i % 2 else 14), UTC)
-        b = Booking(
-            partner=people[i % partners],
-            offer=offer,
-            booker_name="Bench",
-            booker_email="bench@example.org",
-            status="confirmed",
-            public_id=uuid.uuid4(),
-        )
-        b.set_times(start, offer)
-        b.ical_uid = f"{b.public_id}@bench"
-        rows.append(b)
-    Booking.objects.bulk_create(rows, batch_size=500)
-    return offer
+    return slot_data.build(partners, in_range, past, now=NOW)
 
 
 def measure(fn, runs: int):

@@ -16,7 +16,6 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -26,34 +25,37 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from stack import free_port, wait_port
+
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 ATTR = re.compile(r'(name|value)="([^"]*)"')
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Session:
-    """One browser: a cookie jar and a keep-alive connection to the loopback server."""
+    """One browser: a cookie jar, and a new connection to the loopback server per request.
 
-    def __init__(self, port):
+    `headers` go with every request (bench/soak.py names each booker's address in
+    X-Forwarded-For, as the proxy in front of production does, docs/deploy.md)."""
+
+    def __init__(self, port, headers=None):
         self.port = port
         self.cookies = {}
+        self.extra = dict(headers or {})
 
     def request(self, method, url, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         headers = {
             "Host": f"127.0.0.1:{self.port}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **self.extra,
         }
         if body is not None:
+            # Behind a TLS proxy (X-Forwarded-Proto: https) the browser's page was https.
+            scheme = "https" if self.extra.get("X-Forwarded-Proto") == "https" else "http"
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{url}"
-            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+            headers["Referer"] = f"{scheme}://127.0.0.1:{self.port}{url}"
+            headers["Origin"] = f"{scheme}://127.0.0.1:{self.port}"
         conn.request(method, url, body=body, headers=headers)
         resp = conn.getresponse()
         text = resp.read().decode("utf-8", "replace")
@@ -201,12 +203,7 @@ def main():
         env=env,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_port(port, "gunicorn", limit=20)
         Session(port).request("GET", page_url)  # warm every worker a little
 
         # Phase 1: distinct slots.

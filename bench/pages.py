@@ -4,7 +4,9 @@
 
 First every page rendered (the page cache off), then anonymous pages answered from the page cache
 (home/page_cache.py) through Django's WSGI handler, next to a trivial WSGI app returning the same
-bytes: the floor a cache hit can approach in this process.
+bytes: the floor a cache hit can approach in this process. Last, the booking journey's time step
+(never page-cached) with 20 partners, their weekly rules and 2,000 bookings (tests/support/slot_data.py),
+with the locmem cache and with the database cache (the default without REDIS_URL).
 
 Uses a throwaway SQLite file (var/bench.sqlite3) with the demo content and DEBUG off, or
 DATABASE_URL if set. Compare the CPU column with the anchor in docs/performance.md: Wagtail's bakerydemo
@@ -21,7 +23,16 @@ setup_django()
 from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from wagtail.models import Page  # noqa: E402
+
+from bookings.journey.choice import query  # noqa: E402
+from bookings.journey.pages import BookingPage  # noqa: E402
+from tests.support import slot_data  # noqa: E402
+
+DATABASE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
+}
 
 
 def main():
@@ -43,6 +54,9 @@ def main():
     print("\nCache hits through Django's WSGI handler, and a trivial WSGI app with the same bytes")
     print(header)
     cache_hits(urls, args.runs)
+    print("\nThe time step, 20 partners with weekly rules and 2,000 bookings (page cache off)")
+    print(header)
+    time_step(client, args.runs)
 
 
 def _environ(url):
@@ -95,6 +109,31 @@ def rendered(client, urls, runs):
 
         med, p95, cpu, queries = measure(get, runs=runs)
         print(f"{url:<44} {status:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
+
+
+def time_step(client, runs):
+    offer = slot_data.build(now=timezone.now())
+    page = BookingPage.objects.live().first()
+    base = page.url + page.reverse_subpage("time")
+    first = offer.partners.order_by("pk").first()
+    cases = [
+        ("whoever is free, locmem cache", "any", None),
+        ("one partner, locmem cache", first.pk, None),
+        ("whoever is free, database cache", "any", DATABASE_CACHE),
+    ]
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        for label, partner, caches in cases:
+            url = base + query(offer=offer.pk, partner=partner, tz="Europe/London")
+            with override_settings(**({"CACHES": caches} if caches else {})):
+                response = client.get(url)
+                assert response.status_code == 200 and b"details/?" in response.content, url
+
+                def get(url=url):
+                    client.get(url)
+
+                med, p95, cpu, queries = measure(get, runs=runs)
+            print(f"{label:<44} {response.status_code:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
+    slot_data.clear()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import dateutil.rrule
@@ -66,6 +67,9 @@ class RuleSpec:
     start_time: time
     end_time: time
     starts_on: date
+    # The rule as stored (recurrence text, times, first day), set by the loader: equal keys expand
+    # to equal dates, so their expansion can be kept (_expanded). None: expanded on every call.
+    key: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,36 @@ def partner_windows(
     return [(d, start, end) for d, start, end in merged]
 
 
+class _KeyedRules(tuple):
+    """One partner's rules, compared and hashed by their keys, so their expansion can be cached."""
+
+    __slots__ = ()
+
+    def keys(self) -> tuple:
+        return tuple(r.key for r in self)
+
+    def __hash__(self):
+        return hash(self.keys())
+
+    def __eq__(self, other):
+        return isinstance(other, _KeyedRules) and self.keys() == other.keys()
+
+
+@lru_cache(maxsize=2048)
+def _expanded(rules: _KeyedRules, tz: ZoneInfo, first: date, last: date) -> tuple:
+    return tuple(partner_windows(rules, tz, first, last))
+
+
+def cached_windows(rules, tz: ZoneInfo, first: date, last: date):
+    """partner_windows, kept per partner's rules and range: the time step asks for the same
+    fortnight again and again. Keyed by what the rules say (RuleSpec.key), never by a row id,
+    so an edited rule is a new key and can never be answered from an old expansion."""
+    rules = tuple(rules)
+    if not rules or any(r.key is None for r in rules):
+        return partner_windows(rules, tz, first, last)
+    return _expanded(_KeyedRules(rules), tz, first, last)
+
+
 # --- Conflicts -------------------------------------------------------------------------------
 
 
@@ -260,7 +294,7 @@ class _PartnerState:
     def windows(self, range_start: datetime, range_end: datetime):
         first = range_start.astimezone(self.tz).date() - DAY
         last = range_end.astimezone(self.tz).date() + DAY
-        windows = partner_windows(self.rules, self.tz, first, last)
+        windows = cached_windows(self.rules, self.tz, first, last)
         closed = self.partner.closed_dates
         return [w for w in windows if w[0] not in closed] if closed else windows
 

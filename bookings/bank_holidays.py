@@ -37,5 +37,6 @@ def bank_holidays(nation: str, first: date, last: date) -> dict[date, str]:
     return found
 
 
+@lru_cache(maxsize=256)
 def closed_dates(nation: str, first: date, last: date) -> frozenset[date]:
     return frozenset(bank_holidays(nation, first, last))

@@ -1,21 +1,23 @@
 """Loads what the slot engine needs for a date range, in a fixed number of queries, and pages
 the free times it finds a fortnight at a time for the journey and the manage link.
 
-Four queries whatever the number of partners, days or past bookings (partners with their own
-calendar's freshness and nation, whose bank holidays are worked out here without a query; rules;
-time off together with busy times from own calendars; bookings near the range), plus one for the
-site's booking settings when no policy is passed.
-History outside the range is never read: only bookings within MARGIN of it can affect caps,
-buffers or rest.
+Two queries whatever the number of partners, days or past bookings (partners with their rules,
+their own calendar's freshness and nation, whose bank holidays are worked out here without a
+query; then time off, busy times from own calendars and bookings near the range together), plus
+one for the site's booking settings when no policy is passed.
+History outside the range is never read: only bookings in the weeks the range touches can affect
+caps, buffers or rest (load_bounds).
 """
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db.models import F, IntegerField, TextField, Value
+from django.db.models.functions import Cast, Coalesce
+from recurrence import Recurrence
 from wagtail.models import Site
 
 from bookings.availability import (
@@ -33,10 +35,22 @@ from bookings.bank_holidays import closed_dates
 from bookings.models import AvailabilityRule, Booking, BookingSettings, BusyInterval, Offer, Partner, TimeOff
 from bookings.zones import format_day, format_time, iso_utc
 
-# A whole local week either side (the weekly cap counts it) plus a day for zone offsets;
-# buffers and rest are minutes, far inside this.
-MARGIN = timedelta(days=8)
+# The engine reads local dates a day either side of the range in the partner's zone, which is at
+# most 14 hours from UTC; buffers and rest are minutes, far inside a day.
+ZONE_DAY = timedelta(days=1)
 DAYS_PER_PAGE = 14
+RECURRENCE_FIELD = AvailabilityRule._meta.get_field("recurrence")
+# What partner_spec reads; the loader fetches no other column of a partner.
+PARTNER_SPEC_FIELDS = (
+    "time_zone",
+    "active",
+    "accepting_bookings",
+    "max_chats_per_day",
+    "max_chats_per_week",
+    "rest_minutes",
+    "nation",
+    "works_bank_holidays",
+)
 
 
 def policy_from_settings(booking_settings: BookingSettings) -> Policy:
@@ -103,39 +117,87 @@ def load_snapshot(
     partners_qs = Partner.objects.filter(offers=offer, active=True, accepting_bookings=True)
     if partner_ids is not None:
         partners_qs = partners_qs.filter(pk__in=list(partner_ids))
-    # The own calendar's freshness comes in the same query (a LEFT JOIN on a one-to-one).
-    partners_qs = partners_qs.annotate(
-        calendar_ok_since=Coalesce(F("external_calendar__last_success_at"), F("external_calendar__saved_at"))
+    # One row per partner and rule (a LEFT JOIN, so a partner without rules still comes), with
+    # the own calendar's freshness (a LEFT JOIN on a one-to-one). The rule's recurrence comes as
+    # its stored text, parsed once per process (_recurrence), which also keys the engine's cache
+    # of expanded rules (bookings/availability.py, partner_windows).
+    rows = partners_qs.order_by("pk", "availability_rules__start_time", "availability_rules__pk")
+    rows = rows.only(*PARTNER_SPEC_FIELDS).annotate(
+        calendar_ok_since=Coalesce(F("external_calendar__last_success_at"), F("external_calendar__saved_at")),
+        rule_text=Cast("availability_rules__recurrence", TextField()),
+        rule_start=F("availability_rules__start_time"),
+        rule_end=F("availability_rules__end_time"),
+        rule_starts_on=F("availability_rules__starts_on"),
     )
-    low, high = range_start - MARGIN, range_end + MARGIN
+    low, high = load_bounds(range_start, range_end)
     # Local dates the engine may look at in any zone (it reads a day either side of the range).
     first, last = low.date(), high.date()
-    partners = [partner_spec(p, first, last) for p in partners_qs.order_by("pk")]
-    ids = [p.id for p in partners]
+    partners: dict[int, PartnerSpec] = {}
+    rules = []
+    for p in rows:
+        if p.pk not in partners:
+            partners[p.pk] = partner_spec(p, first, last)
+        if p.rule_start is not None:
+            key = (p.rule_text, p.rule_start, p.rule_end, p.rule_starts_on)
+            rules.append(RuleSpec(p.pk, _recurrence(p.rule_text), *key[1:], key=key))
+    ids = list(partners)
 
-    rules = tuple(
-        RuleSpec(r.partner_id, r.recurrence, r.start_time, r.end_time, r.starts_on)
-        for r in AvailabilityRule.objects.filter(partner_id__in=ids)
-    )
-    # Busy times from partners' own calendars block exactly like time off: one UNION ALL query.
-    columns = ("partner_id", "start", "end")
-    own_time_off = TimeOff.objects.filter(partner_id__in=ids, end__gt=low, start__lt=high)
+    # Time off, busy times from partners' own calendars (both simply block) and bookings near
+    # the range, in one UNION ALL query; `kind` tells them apart.
+    time_off = TimeOff.objects.filter(partner_id__in=ids, end__gt=low, start__lt=high)
     busy = BusyInterval.objects.filter(partner_id__in=ids, end__gt=low, start__lt=high)
-    time_off = tuple(
-        TimeOffSpec(*row)
-        for row in own_time_off.order_by()
-        .values_list(*columns)
-        .union(busy.order_by().values_list(*columns), all=True)
-    )
     bookings_qs = Booking.objects.blocking().filter(partner_id__in=ids).overlapping(low, high)
     if exclude_booking_id is not None:
         bookings_qs = bookings_qs.exclude(pk=exclude_booking_id)
-    bookings = tuple(
-        BusySpec(*row)
-        for row in bookings_qs.values_list("partner_id", "start", "end", "blocked_start", "blocked_end")
+    blocks = _blocks(time_off, TIME_OFF, "start", "end").union(
+        _blocks(busy, TIME_OFF, "start", "end"),
+        _blocks(bookings_qs, BOOKING, "blocked_start", "blocked_end"),
+        all=True,
     )
-    snapshot = Snapshot(partners=tuple(partners), rules=rules, time_off=time_off, bookings=bookings)
+    off, booked = [], []
+    for partner_id, start, end, blocked_start, blocked_end, kind in blocks:
+        if kind == BOOKING:
+            booked.append(BusySpec(partner_id, start, end, blocked_start, blocked_end))
+        else:
+            off.append(TimeOffSpec(partner_id, start, end))
+    snapshot = Snapshot(
+        partners=tuple(partners.values()), rules=tuple(rules), time_off=tuple(off), bookings=tuple(booked)
+    )
     return offer_spec(offer, ids), snapshot
+
+
+TIME_OFF, BOOKING = 0, 1
+
+
+def load_bounds(range_start: datetime, range_end: datetime) -> tuple[datetime, datetime]:
+    """From the Monday before the first local date the engine may read to the Monday after the
+    last, a day wider each way for zone offsets: the whole weeks the weekly cap counts, and so
+    every day the daily cap counts and every chat whose buffers or rest reach into the range."""
+    first = (range_start.astimezone(UTC) - 2 * ZONE_DAY).date()
+    last = (range_end.astimezone(UTC) + 2 * ZONE_DAY).date()
+    monday = first - timedelta(days=first.weekday())
+    next_monday = last + timedelta(days=7 - last.weekday())
+    low = datetime.combine(monday, time(0), UTC) - ZONE_DAY
+    return low, datetime.combine(next_monday, time(0), UTC) + ZONE_DAY
+
+
+def _blocks(queryset, kind: int, blocked_start: str, blocked_end: str):
+    """(partner_id, start, end, blocked start, blocked end, kind) rows, to be joined by UNION ALL."""
+    return (
+        queryset.order_by()
+        .annotate(
+            block_start=F(blocked_start),
+            block_end=F(blocked_end),
+            kind=Value(kind, output_field=IntegerField()),
+        )
+        .values_list("partner_id", "start", "end", "block_start", "block_end", "kind")
+    )
+
+
+@lru_cache(maxsize=1024)
+def _recurrence(text: str) -> Recurrence:
+    """A stored rule's recurrence, parsed as the model field does; the engine never changes it."""
+    return RECURRENCE_FIELD.to_python(text)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import BodyBlock
+from .route_trail import RouteTrailMixin, route_to_child
 from .site_settings import FooterLink, NavigationLink, SiteChrome
 from .snippets import LadderRung, Testimonial
 
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-class BasePage(Page):
+class BasePage(RouteTrailMixin, Page):
     """Fields every editor-managed page shares: a summary for listings and a block body."""
 
     summary = models.TextField(
@@ -36,17 +37,22 @@ class BasePage(Page):
         abstract = True
 
     def route(self, request, path_components):
-        # Note each page the URL passes through, so breadcrumbs need no query of their own.
+        # Note each page the URL passes through, so breadcrumbs and view restrictions need no
+        # query of their own (home/route_trail.py).
         if path_components:
-            request._home_route_trail = [*getattr(request, "_home_route_trail", []), self]
+            return route_to_child(self, request, path_components, _passes_through)
+        self.note_route_ancestors(request)
         return super().route(request, path_components)
 
     def breadcrumb_pages(self, request) -> list:
         """Pages above this one, the home page first; the tree root is left out."""
-        trail = getattr(request, "_home_route_trail", None)
-        if trail and len(trail) == self.depth - 2 and all(self.path.startswith(p.path) for p in trail):
-            return trail
-        return list(self.get_ancestors().filter(depth__gt=1))
+        trail = self.route_ancestors()
+        return trail if trail is not None else list(self.get_ancestors().filter(depth__gt=1))
+
+
+def _passes_through(page_class) -> bool:
+    """A page routed like BasePage, with more of the path left, only hands on to a child."""
+    return issubclass(page_class, BasePage) and page_class.route is BasePage.route
 
 
 class HomePage(BasePage):

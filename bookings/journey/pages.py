@@ -45,6 +45,7 @@ from bookings.zones import (
     zone_choices,
     zone_label,
 )
+from home.route_trail import RouteTrailMixin
 from home.site_cache import ladder_rungs
 
 RICH_TEXT = ["h2", "h3", "bold", "italic", "link", "ol", "ul"]
@@ -59,7 +60,7 @@ STAMP_USED = (
 DRAFT_MAX_AGE = 3 * 60 * 60
 
 
-class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
+class BookingPage(BookingEntryPage, RouteTrailMixin, RoutablePageMixin, Page):
     """Editors word the page; the steps are routes below it (offers, partner/, time/, details/,
     check/, check/new-time/, done/<ref>/). Invariant: nothing is booked except by a POST of
     check/ carrying the session draft, and one draft (one idempotency key) makes one booking.
@@ -114,10 +115,15 @@ class BookingPage(BookingEntryPage, RoutablePageMixin, Page):
     def draft_key(self) -> str:
         return f"bookings.draft.{self.pk}"
 
+    def route(self, request, path_components):
+        # The pages routing passed through: breadcrumbs and view restrictions without a query.
+        self.note_route_ancestors(request)
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        trail = getattr(request, "_home_route_trail", None)
-        if not (trail and len(trail) == self.depth - 2):
+        trail = self.route_ancestors()
+        if trail is None:
             trail = list(self.get_ancestors().filter(depth__gt=1))
         context["breadcrumbs"] = trail
         context["settings_mailbox"] = settings.BOOKINGS_MAILBOX

@@ -24,6 +24,10 @@ class AccessAction(models.TextChoices):
 
 
 class AccessRecord(models.Model):
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

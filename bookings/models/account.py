@@ -24,6 +24,10 @@ class AccountEmailKind(models.TextChoices):
 
 
 class AccountEmail(models.Model):
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=32, choices=AccountEmailKind.choices)
     # For a staff notice about one chat (a hand-back); never shown to anyone but staff.

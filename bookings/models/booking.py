@@ -39,6 +39,10 @@ class BookingQuerySet(models.QuerySet):
 
 
 class Booking(models.Model):
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="bookings")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")

@@ -49,6 +49,10 @@ class CalDAVPush(models.Model):
     """One write of one version of a chat to the partner's CalDAV calendar: the outbox row, like
     EmailNotification (same states, back-off and failure visibility). Ids and status only."""
 
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     PUT, DELETE = "put", "delete"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="caldav_pushes")

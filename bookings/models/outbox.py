@@ -31,6 +31,10 @@ class EmailNotification(models.Model):
     read from the booking at send time, and errors are stored as class and SMTP code only.
     """
 
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
     recipient = models.CharField(max_length=16, choices=Recipient.choices)

@@ -102,6 +102,10 @@ class PaymentStatus(models.TextChoices):
 class PaymentLine(models.Model):
     """What one chat earned its partner (or the reversal of that). Never edited once saved."""
 
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="payment_lines")
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payment_lines")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")

@@ -21,6 +21,10 @@ class PartOfDay(models.TextChoices):
 
 
 class WaitlistEntry(models.Model):
+    # Records of what happened, never content: Wagtail's reference index would queue a task from
+    # post_save inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="waitlist")
     # The partner they chose, or empty for whoever is free.

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import quote
 
 from caldav import DAVClient
 from caldav.lib.error import AuthorizationError, DAVError
 from django.conf import settings
-from django.db import transaction
 
 from bookings.calendars.caldav_secrets import decrypt_password
 from bookings.calendars.feeds import stored_vevent
@@ -41,15 +40,12 @@ from bookings.models import (
     CalDAVEvent,
     CalDAVPush,
     CalDAVState,
-    NotificationStatus,
 )
+from bookings.outbox.deliverer import Failed, Outbox, Retry, Schedule
 
 logger = logging.getLogger(__name__)
 
-N = NotificationStatus
-WAITING = (N.QUEUED, N.RETRYING)
 GONE = (BookingStatus.CANCELLED, BookingStatus.DECLINED)
-Schedule = Callable[[int, "datetime | None"], None]
 # fallback(partner_id, now): queue emailed invites for the partner's upcoming chats.
 Fallback = Callable[..., object]
 
@@ -60,12 +56,6 @@ class Temporary(Exception):
 
 class Refused(Exception):
     """The server refused our credentials: the connection needs the partner."""
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """The email outbox's back-off (bookings/outbox/delivery.py): base·2^(attempts-1) s, capped."""
-    base, cap = settings.EMAIL_RETRY_BASE_SECONDS, settings.EMAIL_RETRY_MAX_SECONDS
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
 def version_of(booking: Booking) -> str:
@@ -119,58 +109,76 @@ def queue_push(booking: Booking, *, now: datetime, schedule: Schedule) -> CalDAV
     return row
 
 
-def push(push_id: int, *, now: datetime, schedule: Schedule, fallback: Fallback) -> str:
-    """Carry out one CalDAVPush row. Returns a status word; never raises for server trouble."""
-    claimed = _claim(push_id, now)
-    if isinstance(claimed, str):
-        return claimed
-    row, booking, connection = claimed
-    try:
-        with DAVClient(
-            url=connection.calendar_url,
-            username=connection.username,
-            password=decrypt_password(connection.password_encrypted),
-            timeout=settings.CALDAV_TIMEOUT,
-        ) as client:
-            if row.action == CalDAVPush.PUT:
-                _put(client, connection, booking)
-            else:
-                _delete(client, booking)
-    except (Refused, ValueError) as exc:
-        label = "refused credentials" if isinstance(exc, Refused) else "password key changed"
-        _give_up(row, connection, label, now, fallback)
-        return N.FAILED
-    except Temporary as exc:
-        return _retry(row, connection, str(exc), now, schedule, fallback)
-    except OSError as exc:  # refused, reset, timed out (niquests' errors are OSErrors)
-        return _retry(row, connection, type(exc).__name__, now, schedule, fallback)
-    except DAVError as exc:
-        return _retry(row, connection, type(exc).__name__, now, schedule, fallback)
-    CalDAVPush.objects.filter(pk=row.pk).update(status=N.SENT, last_error="", updated_at=now)
-    return N.SENT
+class CalDAVPushes(Outbox):
+    """The shared outbox cycle (bookings/outbox/deliverer.py) for CalDAVPush rows. A push is written
+    whenever its task runs, has no claim or sent time, and giving up (refused credentials, or out
+    of CALDAV_MAX_ATTEMPTS) fails the connection and sends the partner's chats by email."""
 
+    model = CalDAVPush
+    max_attempts_setting = "CALDAV_MAX_ATTEMPTS"
+    waits_until_due = False
+    records_times = False
 
-def _claim(push_id: int, now: datetime):
-    with transaction.atomic():
-        row = CalDAVPush.objects.select_for_update(of=("self",)).filter(pk=push_id).first()
-        if row is None:
-            return "missing"
-        if row.status not in WAITING:
-            return row.status
+    def __init__(self, fallback: Fallback):
+        self.fallback = fallback
+
+    def check(self, row, now):
         booking = Booking.objects.select_related("offer").get(pk=row.booking_id)
         connection = active_connection(booking.partner_id)
-        reason = ""
         if connection is None:
-            reason = "no working CalDAV calendar"
-        elif version_of(booking) != row.version:
-            reason = "booking changed since"
-        if reason:
-            row.status, row.last_error = N.OBSOLETE, reason
-            row.save(update_fields=["status", "last_error", "updated_at"])
-            return N.OBSOLETE
-        row.status, row.attempts = N.SENDING, row.attempts + 1
-        row.save(update_fields=["status", "attempts", "updated_at"])
-    return row, booking, connection
+            return "no working CalDAV calendar", None
+        if version_of(booking) != row.version:
+            return "booking changed since", None
+        return "", (booking, connection)
+
+    def send(self, row, context, *, now):
+        booking, connection = context
+        try:
+            with DAVClient(
+                url=connection.calendar_url,
+                username=connection.username,
+                password=decrypt_password(connection.password_encrypted),
+                timeout=settings.CALDAV_TIMEOUT,
+            ) as client:
+                if row.action == CalDAVPush.PUT:
+                    _put(client, connection, booking)
+                else:
+                    _delete(client, booking)
+        except (Refused, ValueError) as exc:
+            raise Failed(
+                "refused credentials" if isinstance(exc, Refused) else "password key changed"
+            ) from None
+        except Temporary as exc:
+            raise Retry(str(exc)) from None
+        except (OSError, DAVError) as exc:  # refused, reset, timed out (niquests' errors are OSErrors)
+            raise Retry(type(exc).__name__) from None
+
+    def out_of_attempts(self, label: str, attempts: int) -> str:
+        return f"{label}, out of attempts"
+
+    def given_up(self, row, context, label: str, *, now: datetime) -> None:
+        """Mark the connection failed; the partner's chats go by email from now on."""
+        _, connection = context
+        CalDAVConnection.objects.filter(pk=connection.pk).update(
+            state=CalDAVState.FAILED,
+            failed_at=now,
+            error_message=(
+                "Your calendar server refused the user name or app password."
+                if "refused" in label
+                else "We could not reach your calendar server for a long time."
+            )
+            + " Until you connect it again, your chats come to you as email invites.",
+        )
+        self.fallback(connection.partner_id, now=now)
+        logger.warning("CalDAV push %s failed: %s (chats go by email)", row.pk, label)
+
+    def will_retry(self, row, context, label: str) -> None:
+        logger.warning("CalDAV push %s will retry: %s", row.pk, label)
+
+
+def push(push_id: int, *, now: datetime, schedule: Schedule, fallback: Fallback) -> str:
+    """Carry out one CalDAVPush row. Returns a status word; never raises for server trouble."""
+    return CalDAVPushes(fallback).deliver(push_id, now=now, schedule=schedule)
 
 
 def _href(connection: CalDAVConnection, booking: Booking) -> str:
@@ -222,34 +230,3 @@ def _delete(client: DAVClient, booking: Booking) -> None:
         raise Refused() from None
     _check(response, ok=(200, 204, 404, 410))
     known.delete()
-
-
-def _retry(row, connection, label: str, now: datetime, schedule: Schedule, fallback: Fallback) -> str:
-    if row.attempts >= settings.CALDAV_MAX_ATTEMPTS:
-        _give_up(row, connection, f"{label}, out of attempts", now, fallback)
-        return N.FAILED
-    when = now + retry_delay(row.attempts)
-    CalDAVPush.objects.filter(pk=row.pk).update(
-        status=N.RETRYING, last_error=label[:200], send_after=when, updated_at=now
-    )
-    schedule(row.pk, when)
-    logger.warning("CalDAV push %s will retry: %s", row.pk, label)
-    return N.RETRYING
-
-
-def _give_up(row, connection, label: str, now: datetime, fallback: Fallback) -> None:
-    """Mark the row and the connection failed; the partner's chats go by email from now on."""
-    with transaction.atomic():
-        CalDAVPush.objects.filter(pk=row.pk).update(status=N.FAILED, last_error=label[:200], updated_at=now)
-        CalDAVConnection.objects.filter(pk=connection.pk).update(
-            state=CalDAVState.FAILED,
-            failed_at=now,
-            error_message=(
-                "Your calendar server refused the user name or app password."
-                if "refused" in label
-                else "We could not reach your calendar server for a long time."
-            )
-            + " Until you connect it again, your chats come to you as email invites.",
-        )
-        fallback(connection.partner_id, now=now)
-    logger.warning("CalDAV push %s failed: %s (chats go by email)", row.pk, label)

@@ -26,6 +26,7 @@ from bookings.models import (
     EmailNotification,
 )
 from bookings.outbox import caldav, notifications
+from bookings.outbox.deliverer import WAITING
 from bookings.outbox.emails import context
 from tests.support.caldav_servers import PASSWORD, USER, FaultServer
 
@@ -51,9 +52,7 @@ def dav(request, dav_servers):
 def run_pushes(fallbacks=None) -> list[str]:
     """What the worker does: every waiting push, in order."""
     outcomes = []
-    for pk in (
-        CalDAVPush.objects.filter(status__in=caldav.WAITING).order_by("pk").values_list("pk", flat=True)
-    ):
+    for pk in CalDAVPush.objects.filter(status__in=WAITING).order_by("pk").values_list("pk", flat=True):
         outcomes.append(
             caldav.push(
                 pk,

@@ -27,6 +27,7 @@ from bookings.models import (
     EmailNotification,
 )
 from bookings.outbox import caldav, notifications
+from bookings.outbox.deliverer import WAITING
 from tests.support.caldav_servers import PASSWORD, USER
 from tests.support.workspace_people import partner_with_login
 
@@ -64,9 +65,7 @@ def run_pushes() -> list[str]:
     """What the worker does with every waiting push."""
     return [
         caldav.push(pk, now=timezone.now(), schedule=lambda *a: None, fallback=lambda *a, **k: None)
-        for pk in CalDAVPush.objects.filter(status__in=caldav.WAITING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        for pk in CalDAVPush.objects.filter(status__in=WAITING).order_by("pk").values_list("pk", flat=True)
     ]
 
 

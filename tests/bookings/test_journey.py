@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.models import PageViewRestriction
 
 from bookings.demo import content as demo
 from bookings.journey import bot_guard
@@ -29,7 +30,8 @@ from bookings.models import (
 from bookings.outbox.emails import build_message
 from bookings.privacy.purge import purge
 from bookings.zones import format_moment, format_time, iso_utc, parse_iso_utc, resolve_zone, zone_label
-from tests.home.factories import LadderRungFactory
+from tests.home.factories import ContentPageFactory, LadderRungFactory
+from tests.support import slot_data
 from tests.support.slots import available_slots
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
@@ -688,3 +690,39 @@ def test_sessions_last_hours_and_the_purge_removes_them(client, booking_page, of
     assert row.expire_date - timezone.now() <= timedelta(hours=12)
     assert purge(now=row.expire_date + timedelta(seconds=1))["sessions"] >= 1
     assert not Session.objects.filter(session_key=row.session_key).exists()
+
+
+DATABASE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
+}
+
+
+@pytest.mark.parametrize("who", ["any", "first"])
+def test_time_step_for_twenty_partners_stays_within_budget_on_the_database_cache(
+    client, booking_page, settings, who, django_assert_max_num_queries
+):
+    # The production default without REDIS_URL, where every cache read is a query too: 20
+    # partners with weekly rules, time off and 2,000 bookings (docs/performance.md, "Time step").
+    settings.CACHES = DATABASE_CACHE
+    offer = slot_data.build(now=timezone.now())
+    partner = "any" if who == "any" else offer.partners.order_by("pk").first().pk
+    url = step(booking_page, "time", offer=offer.pk, partner=partner, tz="Europe/London")
+    client.get(url)  # fill the site cache (navigation, footer), as on every request but the first
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert links(body(response), "details/?"), "no times offered"
+
+
+def test_time_step_keeps_a_restricted_parent_page_private(client, booking_page):
+    # View restrictions are read from the pages routing passed through (home/route_trail.py).
+    section = ContentPageFactory(parent=booking_page.get_parent(), slug="professionals")
+    page = BookingPage(title="Book", slug="book-here", privacy_notice_url="https://example.org/p")
+    section.add_child(instance=page)
+    page.save_revision().publish()
+    offer = OfferFactory(partners=[PartnerFactory()])
+    url = step(page, "time", offer=offer.pk, partner="any", tz="Europe/London")
+    assert client.get(url).status_code == 200
+    PageViewRestriction.objects.create(page=section, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bookings.models import AvailabilityRule, BookingSettings, BookingStatus
-from bookings.slots import load_snapshot, policy_for_site
+from bookings.slots import load_bounds, load_snapshot, policy_for_site
 from tests.support.slots import available_slots
 
 from .conftest import NOW
@@ -93,7 +93,7 @@ def test_query_count_does_not_grow_with_partners_days_or_history(
 ):
     offer = _populate(partners, past)
     start = datetime(2026, 6, 1, tzinfo=UTC)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         slots = available_slots(offer, start, start + timedelta(weeks=weeks), NOW, policy=policy)
     assert slots
 
@@ -125,3 +125,55 @@ def test_policy_comes_from_the_site_setting(django_assert_max_num_queries):
         timedelta(days=10),
         timedelta(minutes=20),
     )
+
+
+def test_an_edited_rule_is_never_answered_from_the_cached_expansion(policy):
+    # Expanded rules are kept per partner's rules and range (bookings/availability.py,
+    # cached_windows), keyed by what each rule says: the same range asked again after an edit
+    # must show the edit.
+    partner = PartnerFactory()
+    rule = AvailabilityRuleFactory(
+        partner=partner, recurrence=weekly(0), start_time=time(10), end_time=time(11)
+    )
+    offer = OfferFactory(partners=[partner])
+    start = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday
+    end = start + timedelta(days=7)
+
+    def london_starts():
+        slots = available_slots(offer, start, end, NOW, policy=policy)
+        return [s.start.astimezone(LONDON).strftime("%a %H:%M") for s in slots]
+
+    assert london_starts() == ["Mon 10:00", "Mon 10:30"]
+    assert london_starts() == ["Mon 10:00", "Mon 10:30"]  # now from the cache
+    rule.start_time, rule.end_time = time(14), time(14, 30)
+    rule.save()
+    assert london_starts() == ["Mon 14:00"]
+    rule.recurrence = weekly(1)
+    rule.save()
+    assert london_starts() == ["Tue 14:00"]
+    rule.recurrence.exdates.append(datetime(2026, 6, 1, 23, tzinfo=UTC))  # the widget's 2 June
+    rule.save()
+    assert london_starts() == []
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_weekly_cap_counts_a_chat_early_in_the_week_before_the_range(zone, policy):
+    # The loader reads the whole weeks the range touches (load_bounds), not a fixed margin: a
+    # chat on Monday fills a cap of one for the Sunday, in any zone from UTC+14 to UTC-11.
+    tz = ZoneInfo(zone)
+    partner = PartnerFactory(max_chats_per_week=1, time_zone=zone, works_bank_holidays=True)
+    AvailabilityRuleFactory(partner=partner, start_time=time(0), end_time=time(23, 30))
+    offer = OfferFactory(partners=[partner])
+    BookingFactory(partner=partner, offer=offer, start=datetime(2026, 6, 1, 0, 15, tzinfo=tz))  # Monday
+    sunday = datetime(2026, 6, 7, tzinfo=tz)
+    assert available_slots(offer, sunday, sunday + timedelta(days=1), NOW, policy=policy) == []
+    next_monday = datetime(2026, 6, 8, tzinfo=tz)
+    assert available_slots(offer, next_monday, next_monday + timedelta(days=1), NOW, policy=policy)
+
+
+def test_load_bounds_cover_the_weeks_the_engine_reads():
+    # A fortnight from Wednesday 2 December 2026 (UK time): from the day before Monday
+    # 30 November to the day after Monday 21 December, in UTC.
+    start = datetime(2026, 12, 2, tzinfo=LONDON)
+    low, high = load_bounds(start, start + timedelta(days=14))
+    assert (low, high) == (datetime(2026, 11, 29, tzinfo=UTC), datetime(2026, 12, 22, tzinfo=UTC))

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings import services
 from bookings.models import Booking, EmailNotification, NotificationStatus, Recipient
-from bookings.outbox import delivery, tasks
+from bookings.outbox import deliverer, tasks
 from bookings.services import BookerDetails
 from tests.support.outbox import install_clock, run_worker, with_email
 
@@ -178,6 +178,28 @@ def test_an_email_abandoned_mid_send_is_handed_back_and_sent(offer, emailable, p
     assert {(n.status, n.attempts) for n in pending.all()} == {(S.SENT, 2)}
 
 
+def test_an_abandoned_email_leaves_after_the_sending_limit_and_one_sweep_not_the_task_limit(
+    offer, emailable, policy, clock
+):
+    place(offer, emailable, policy, clock)
+    pending = EmailNotification.objects.filter(kind="confirmed")
+    for row in email_tasks().ready():
+        row.claim("killed-worker")
+    pending.update(status=S.SENDING, claimed_at=clock(), attempts=1)
+    assert settings.EMAIL_SENDING_STUCK_SECONDS < settings.TASK_STUCK_SECONDS
+    clock.advance(seconds=settings.EMAIL_SENDING_STUCK_SECONDS + 1)
+    # The killed worker's task rows stay RUNNING; the hand-back queues each email a new task.
+    assert "0 stuck tasks reset, 2 emails reclaimed, 0 lost emails queued again" in sweep()
+    run_worker()
+    assert len(mail.outbox) == 2
+    assert {(n.status, n.attempts) for n in pending.all()} == {(S.SENT, 2)}
+    assert email_tasks().running().count() == 2  # still the dead worker's, until TASK_STUCK_SECONDS
+    clock.advance(seconds=settings.TASK_STUCK_SECONDS)
+    assert "2 stuck tasks reset" in sweep()
+    run_worker()
+    assert len(mail.outbox) == 2  # the old tasks ran and sent nothing more
+
+
 def test_a_lost_task_is_queued_again_by_the_sweeper_but_a_waiting_one_is_not(offer, emailable, policy, clock):
     place(offer, emailable, policy, clock)
     clock.advance(seconds=settings.EMAIL_LOST_TASK_GRACE_SECONDS + 1)
@@ -229,14 +251,14 @@ def test_temporary_failures_back_off_then_give_up_visibly(
     ],
 )
 def test_errors_are_sorted_into_temporary_and_permanent_without_addresses(error, temporary, label):
-    failure = delivery.classify(error)
+    failure = deliverer.classify(error)
     assert (failure.temporary, failure.label) == (temporary, label)
     assert "@" not in failure.label
 
 
 def test_back_off_doubles_and_is_capped(settings):
     settings.EMAIL_RETRY_BASE_SECONDS, settings.EMAIL_RETRY_MAX_SECONDS = 30, 3600
-    delays = [delivery.retry_delay(n).total_seconds() for n in range(1, 10)]
+    delays = [deliverer.retry_delay(n).total_seconds() for n in range(1, 10)]
     assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 

@@ -3,10 +3,13 @@
 
 `SmtpServer.mode` decides what the server answers to each recipient:
 "accept" (250), "temporary" (451, try later) or "permanent" (550, no such mailbox).
+`SmtpServer.stall_next(address)` holds the next message to that address at the end of DATA, as
+a wedged relay would, and never accepts it: the client is left waiting for the server's answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -54,6 +57,10 @@ class _Handler:
         self.mode = "accept"
         self.received: list[Received] = []
         self.lock = threading.Lock()
+        self.stall_for: set[str] = set()
+        self.stalled: list[str] = []
+        self.release = threading.Event()
+        self.stall_seconds = 60.0  # a safety net: a held message is dropped after this
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.mode == "temporary":
@@ -64,6 +71,15 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            held = [a for a in envelope.rcpt_tos if a in self.stall_for]
+            self.stall_for.difference_update(held)
+            self.stalled.extend(held)
+        if held:
+            deadline = time.monotonic() + self.stall_seconds
+            while not self.release.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            return "421 4.3.0 Closing, try again later"  # never accepted
         with self.lock:
             raw = envelope.original_content or envelope.content
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw))
@@ -92,6 +108,17 @@ class SmtpServer:
         with self.handler.lock:
             return list(self.handler.received)
 
+    def stall_next(self, address: str) -> None:
+        """Hold the next message to `address` without answering its DATA (see the module doc)."""
+        with self.handler.lock:
+            self.handler.stall_for.add(address)
+
+    @property
+    def stalled(self) -> list[str]:
+        """Addresses whose message was held, in order."""
+        with self.handler.lock:
+            return list(self.handler.stalled)
+
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if r.rcpt_tos == [address]]
 
@@ -100,6 +127,7 @@ class SmtpServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.handler.release.set()
         self.controller.stop()
 
 
