@@ -40,6 +40,10 @@ class Format(models.TextChoices):
 class Partner(models.Model):
     """A lived-experience thinking partner whom professionals can book."""
 
+    # Never referenced by content: Wagtail's reference index would queue a task from post_save
+    # inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     display_name = models.CharField(max_length=120)
     bio = models.TextField("short bio", max_length=800, blank=True)
     photo = models.ForeignKey(
@@ -178,6 +182,10 @@ class Offer(models.Model):
 class AvailabilityRule(models.Model):
     """A weekly pattern of free time, as wall-clock times in the partner's zone."""
 
+    # Never referenced by content: Wagtail's reference index would queue a task from post_save
+    # inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="availability_rules")
     # include_dtstart=False: we pass our own local start at query time (docs/calendar.md), and it
     # must not count as an occurrence itself.
@@ -201,6 +209,10 @@ class AvailabilityRule(models.Model):
 
 
 class TimeOff(models.Model):
+    # Never referenced by content: Wagtail's reference index would queue a task from post_save
+    # inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="time_off")
     start = models.DateTimeField()
     end = models.DateTimeField()

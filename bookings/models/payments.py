@@ -25,6 +25,10 @@ class PaymentRule(models.Model):
     """What partners are paid for one offer's chats, for chats on or after `effective_from` (UK
     date) until the next rule of the same offer. Add a new rule to change a rate."""
 
+    # Never referenced by content: Wagtail's reference index would queue a task from post_save
+    # inside our transaction (docs/operations.md, "RQ").
+    wagtail_reference_index_ignore = True
+
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="payment_rules")
     effective_from = models.DateField(help_text="Chats on or after this day (UK time) are paid by this rule.")
     basis = models.CharField(max_length=16, choices=PaymentBasis.choices, default=PaymentBasis.PER_CHAT)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import resolve
 from django.utils import timezone
 from django_tasks import default_task_backend
+from wagtail.models import ReferenceIndex
 
 from bookings import services
 from bookings.services import BookerDetails
@@ -64,3 +65,10 @@ def test_placing_and_cancelling_a_booking_queues_nothing_before_the_commit(
         services.cancel(booking, now=now)
         assert queued(dummy_backend) == []
     assert "update_reference_index_task" not in queued(dummy_backend)
+
+
+def test_no_bookings_model_but_the_booking_page_is_in_wagtail_s_reference_index():
+    """A model added to the app must opt out too, or its saves queue tasks inside transactions."""
+    resolve("/admin/")
+    tracked = {m._meta.label for m in ReferenceIndex.tracked_models if m._meta.app_label == "bookings"}
+    assert tracked == {"bookings.BookingPage"}
