@@ -51,9 +51,11 @@ class Session:
             **self.extra,
         }
         if body is not None:
+            # Behind a TLS proxy (X-Forwarded-Proto: https) the browser's page was https.
+            scheme = "https" if self.extra.get("X-Forwarded-Proto") == "https" else "http"
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{url}"
-            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+            headers["Referer"] = f"{scheme}://127.0.0.1:{self.port}{url}"
+            headers["Origin"] = f"{scheme}://127.0.0.1:{self.port}"
         conn.request(method, url, body=body, headers=headers)
         resp = conn.getresponse()
         text = resp.read().decode("utf-8", "replace")

@@ -7,24 +7,30 @@ answer is stored only when `config.middleware.CacheControlMiddleware` (or the vi
 manage links, the workspace, feeds, signed-in visitors and any page that used a CSRF token or
 the session are never stored, and are never answered from the cache either.
 
-Invalidation: every key includes a generation token; publishing, unpublishing, moving or
-deleting a page, or saving a snippet, site setting or site, sets a new token once the
-transaction commits (home/signal_handlers.py). Old entries are then unreachable and expire on
-their own, so nothing else in the shared cache (rate limits, tasks) is touched. A request reads
-the token before rendering, so a page rendered across an invalidation is stored under the old
-token, where no one will read it.
+Invalidation: every stored page carries the generation token it was rendered under; publishing,
+unpublishing, moving or deleting a page, or saving a snippet, site setting or site, sets a new
+token once the transaction commits (home/signal_handlers.py). A stored page whose token is not
+the current one is never served: it is rendered again and overwritten, or expires on its own, so
+nothing else in the shared cache (rate limits, tasks) is touched. A request reads the token
+before rendering, so a page rendered across an invalidation is stored with the old token, and no
+one is served it.
+
+A hit is one cache read: the token and the page in one `get_many` (one Redis MGET, one query
+with the database cache). The key is the page's absolute URL (scheme, host, path), so a page is
+stored only if its Vary names no header but Cookie (see `_storable`).
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import transaction
-from django.http import HttpResponse
-from django.utils.cache import get_cache_key, has_vary_header, learn_cache_key, patch_vary_headers
 
 GENERATION_KEY = "page-cache:generation"
 HEADER = "X-Page-Cache"
+LOOKED_UP = "home.page_cache.looked_up"  # environ key: serve_hits' lookup, handed to the middleware
 # Never from the cache, whatever their headers say: the admin, sign-in, the booking steps and
 # manage links, the workspace, and search (its results depend on the query string anyway).
 NEVER_PREFIXES = ("/admin/", "/django-admin/", "/accounts/", "/bookings/", "/partners/", "/search/")
@@ -34,13 +40,16 @@ def _cache():
     return caches[settings.CACHE_MIDDLEWARE_ALIAS]
 
 
-def _key_prefix(cache) -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # First request, or the token was evicted: a fresh token, never an old one reused.
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}pages.{generation}"
+def _page_key(request) -> str:
+    """The absolute URL: scheme and host (validated against ALLOWED_HOSTS) and path."""
+    url = hashlib.md5(request.build_absolute_uri().encode(), usedforsecurity=False).hexdigest()
+    return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}page-cache:page.{url}"
+
+
+def _fresh_generation(cache) -> str:
+    # First request, or the token was evicted: a fresh token, never an old one reused.
+    cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    return cache.get(GENERATION_KEY)
 
 
 def clear_pages(**kwargs):
@@ -57,7 +66,7 @@ def _eligible(request) -> bool:
         return False
     if request.META.get("QUERY_STRING") or request.headers.get("Authorization"):
         return False
-    if request.path_info.startswith(NEVER_PREFIXES):
+    if request.path_info.startswith(NEVER_PREFIXES) or request.path_info.startswith(settings.STATIC_URL):
         return False
     cookies = request.COOKIES
     # A session (signed in, a booking under way, a draft) or a message waiting to be shown.
@@ -70,44 +79,75 @@ def _storable(response) -> bool:
     cache_control = response.get("Cache-Control", "").lower()
     if "public" not in cache_control or any(d in cache_control for d in ("private", "no-store", "no-cache")):
         return False
-    return not has_vary_header(response, "*")
+    # The key is the URL alone, so only a page that varies on nothing but Cookie may be stored.
+    # Every page that reads the (empty) session varies on Cookie, yet a stored page depends on no
+    # cookie: requests carrying the session or message cookie are never answered from the cache,
+    # and a page that used a CSRF token sets its cookie, so is never stored.
+    vary = {h.strip().lower() for h in response.get("Vary", "").split(",") if h.strip()}
+    return vary <= {"cookie"}
 
 
-def _key_stand_in(response) -> HttpResponse:
-    """What the key is learnt from: the response's Vary without Cookie.
-
-    Every page that reads the (empty) session varies on Cookie, yet a stored page can depend on
-    no cookie: requests carrying the session or message cookie are never answered from the
-    cache, and a page that used a CSRF token sets its cookie, so is never stored. Keying on the
-    whole Cookie header would only keep one copy per visitor's CSRF cookie.
-    """
-    stand_in = HttpResponse()
-    vary = [h.strip() for h in response.get("Vary", "").split(",") if h.strip().lower() not in ("", "cookie")]
-    if vary:
-        patch_vary_headers(stand_in, vary)
-    return stand_in
+def _lookup(request):
+    """(key, current token, the stored page or None) for an eligible request, else None."""
+    if not _eligible(request):
+        return None
+    cache = _cache()
+    key = _page_key(request)
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY) or _fresh_generation(cache)
+    stored = found.get(key)
+    return key, generation, stored[1] if stored is not None and stored[0] == generation else None
 
 
 class PageCacheMiddleware:
-    """Serve and store anonymous public pages; sits just above CacheControlMiddleware."""
+    """Serve and store anonymous public pages; first in MIDDLEWARE, so a stored page carries
+    every header the other middleware add, and above CacheControlMiddleware, whose decision it
+    reads."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _eligible(request):
+        # Already looked up by `serve_hits` in front of Django (a miss), or not yet (the test
+        # client, runserver).
+        looked_up = request.META.pop(LOOKED_UP, None) or _lookup(request)
+        if looked_up is None:
             return self.get_response(request)
-        cache = _cache()
-        prefix = _key_prefix(cache)
-        key = get_cache_key(request, prefix, "GET", cache=cache)
-        cached = cache.get(key) if key is not None else None
-        if cached is not None:
-            cached[HEADER] = "hit"
-            return cached
+        key, generation, stored = looked_up
+        if stored is not None:
+            stored[HEADER] = "hit"
+            return stored
         response = self.get_response(request)
         if request.method == "GET" and _storable(response):
-            timeout = settings.PAGE_CACHE_SECONDS
-            key = learn_cache_key(request, _key_stand_in(response), timeout, prefix, cache=cache)
-            cache.set(key, response, timeout)
+            cache = _cache()
+            cache.set(key, (generation, response), settings.PAGE_CACHE_SECONDS)
             response[HEADER] = "miss"
         return response
+
+
+def serve_hits(application):
+    """Wrap the WSGI application (config/wsgi.py): a stored page is answered before Django's
+    request handling and middleware run, with the same status, headers and body they would give.
+
+    The same eligibility, key and token as the middleware, read from a request object built on
+    the same environ. Anything else, a miss or any error (a Host not in ALLOWED_HOSTS, the cache
+    unreachable), goes to Django unchanged, which answers and logs it as it always would. The
+    stored response is returned as the WSGI body, so the server's close() sends
+    request_finished as Django's own handler does.
+    """
+
+    def front(environ, start_response):
+        try:
+            looked_up = _lookup(WSGIRequest(environ))
+        except Exception:  # noqa: BLE001 - Django's handler meets the same error and reports it
+            looked_up = None
+        if looked_up is None or looked_up[2] is None:
+            if looked_up is not None:
+                environ[LOOKED_UP] = looked_up
+            return application(environ, start_response)
+        response = looked_up[2]
+        response[HEADER] = "hit"
+        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        return response
+
+    return front

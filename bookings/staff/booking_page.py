@@ -7,6 +7,7 @@ their form. A refused change (a time just taken, a status that moved on) comes b
 never a 500.
 """
 
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -21,8 +23,8 @@ from bookings import staff_services
 from bookings.access_log import record_access
 from bookings.errors import BookingError
 from bookings.models import AccessAction, Booking, BookingStatus, CalDAVConnection
-from bookings.slots import fortnight, policy_for_site
-from bookings.staff import forms
+from bookings.slots import fortnight, free_slots, policy_for_site
+from bookings.staff import forms, wording
 from bookings.staff.access import ACCESS_RECORDS, booking_or_404
 from bookings.staff.listing import UK, reference
 from bookings.zones import DEFAULT_TIME_ZONE, format_moment, parse_day
@@ -33,6 +35,15 @@ SHOWN = "all booking details, history, emails"
 
 def booking_url(booking) -> str:
     return reverse("booking:inspect", args=[booking.pk])
+
+
+def back_address(request) -> str:
+    """The `next` address a staff screen sent along (GET or POST), if it is a path on this site;
+    otherwise "", so a hand-made `next` can never send anyone off the site."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return ""
 
 
 class StaffTemplateMixin(WagtailAdminTemplateMixin):
@@ -80,8 +91,11 @@ class BookingPageView(StaffTemplateMixin, TemplateView):
             reference=reference(booking),
             when=format_moment(booking.start, DEFAULT_TIME_ZONE),
             until=format_moment(booking.end, DEFAULT_TIME_ZONE),
-            events=list(booking.events.select_related("actor").order_by("at", "pk")),
-            emails=list(booking.notifications.select_related("partner").order_by("created_at", "pk")),
+            events=wording.history_rows(booking.events.select_related("actor").order_by("at", "pk")),
+            emails=[
+                (email, wording.email_label(email.kind))
+                for email in booking.notifications.select_related("partner").order_by("created_at", "pk")
+            ],
             caldav=caldav,
             caldav_host=urlsplit(caldav.server_url).hostname if caldav else "",
             pushes=list(booking.caldav_pushes.order_by("created_at", "pk")),
@@ -119,7 +133,11 @@ ACTIONS = {
 
 
 class BookingActionView(StaffTemplateMixin, TemplateView):
-    """GET: the confirmation page with its form (not for one-click actions). POST: do it."""
+    """GET: the confirmation page with its form (not for one-click actions). POST: do it.
+
+    A screen that links here with `?next=` (the hand-back's "Cancel this chat",
+    docs/staff-operations.md) gets the same form, and the coordinator goes back there afterwards.
+    """
 
     template_name = "bookings/staff/action.html"
     http_method_names = ["get", "post"]
@@ -131,6 +149,7 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
         self.action = action
         self.form_class, self.heading, self.button, self.done = ACTIONS[action]
         self.now = timezone.now()
+        self.back = back_address(request)
         return super().dispatch(request, pk, action)
 
     def get_page_title(self):
@@ -160,7 +179,7 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
                 return self.render_to_response(self.get_context_data(form=self.make_form(request.POST)))
             return redirect(booking_url(self.booking))
         messages.success(request, self.done)
-        return redirect(booking_url(self.booking))
+        return redirect(self.back or booking_url(self.booking))
 
     def perform(self, data):
         booking, now, actor = self.booking, self.now, self.request.user
@@ -192,7 +211,22 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
         if self.action == "reassign":
             self.partners = staff_services.partners_free_for(self.booking, now=self.now, policy=self.policy)
             return forms.ReassignForm(data, partners=self.partners)
+        if self.action == "move":
+            return forms.MoveForm(data, offered=self.offered_starts)
         return self.form_class(data)
+
+    def offered_starts(self, start: datetime) -> set[datetime]:
+        """The starts the slot engine offers this chat's partner and offer on `start`'s UK day, as
+        the Move page lists them (its own time left out): the step grid is anchored on the
+        partner's free periods, not on the range asked for, so the day gives the page's times."""
+        booking = self.booking
+        day = start.astimezone(UK).date()
+        first = datetime.combine(day, time(0), UK)
+        last = datetime.combine(day + timedelta(days=1), time(0), UK)
+        slots = free_slots(
+            booking.offer, booking.partner, first, last, self.now, self.policy, exclude_booking_id=booking.pk
+        )
+        return {slot.start for slot in slots} - {booking.start}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -202,7 +236,8 @@ class BookingActionView(StaffTemplateMixin, TemplateView):
             action=self.action,
             button=self.button,
             when=format_moment(booking.start, DEFAULT_TIME_ZONE),
-            booking_url=booking_url(booking),
+            booking_url=self.back or booking_url(booking),
+            next=self.back,
             inside_window=staff_services.inside_change_window(booking, self.now),
         )
         if self.action == "move":

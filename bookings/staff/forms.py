@@ -48,7 +48,26 @@ class DeclineForm(forms.Form):
 
 
 class MoveForm(forms.Form):
+    """`offered(start)` gives the starts the slot engine offers on that start's day (the view
+    asks bookings.slots), so a hand-made time off the offered grid (09:31) is refused here, kindly,
+    with the form kept, before any service is called."""
+
     start = StartField(label="New time", error_messages={"required": "Choose a new time"})
+
+    NOT_OFFERED = (
+        "That time is no longer available, or is not one of the free times we offer. "
+        "Choose one of the times below."
+    )
+
+    def __init__(self, *args, offered, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offered = offered
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if start is not None and start not in self.offered(start):
+            raise forms.ValidationError(self.NOT_OFFERED)
+        return start
 
 
 class ReassignForm(forms.Form):

@@ -164,8 +164,14 @@ class BookingIndexView(IndexView):
         if not self.is_searching:
             return queryset
         text = self.search_query.strip()
-        query = Q(booker_name__icontains=text) | Q(booker_email__icontains=text)
-        query |= Q(organisation__icontains=text)
+        query = Q()
+        # Every word somewhere, in any order: "Smith Carol" finds Carol Smith (docs/staff.md).
+        for word in text.split():
+            query &= (
+                Q(booker_name__icontains=word)
+                | Q(booker_email__icontains=word)
+                | Q(organisation__icontains=word)
+            )
         if REFERENCE.match(text):
             low, high = reference_range(text)
             query |= Q(public_id__gte=low, public_id__lte=high)

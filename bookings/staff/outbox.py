@@ -9,7 +9,7 @@ for how to retry them). Registered from wagtail_hooks.py by importing this modul
 
 from django.urls import reverse
 from wagtail import hooks
-from wagtail.admin.ui.tables import TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -17,6 +17,7 @@ from wagtail.permissions import register_permission_policy
 from bookings.models import CalDAVPush, EmailNotification
 from bookings.staff.access import ReadOnlyPermissionPolicy
 from bookings.staff.listing import reference
+from bookings.staff.wording import email_label
 
 
 def read_only_outbox(
@@ -66,7 +67,7 @@ EmailNotificationViewSet = read_only_outbox(
     menu_label="Email outbox",
     menu_order=251,
     list_display=[
-        "kind",
+        Column("kind", label="Email", accessor=lambda email: email_label(email.kind), sort_key="kind"),
         "recipient",
         "status",
         "attempts",

@@ -4,13 +4,19 @@ Two things a coordinator needs there that Wagtail's generic edit form does not g
 
 - links to everything else about the partner (their chats, free times, time off, invitation and
   the guided deactivation), so no screen has to be reached by typing its address;
+- a "User" choice limited to accounts that can be a partner's: not staff or editors (anyone with
+  admin access), and not already linked to another partner, the current one kept (PartnerForm);
 - a guard on the "Active" box: unticking it while the partner still has chats to come would
   leave those chats with someone who can no longer reach the workspace, the silent drop the
   guided deactivation exists to prevent. The save is refused with a message pointing there.
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import Panel
 from wagtail.admin.views.generic.models import EditView
 
@@ -39,6 +45,34 @@ def partner_links(partner: Partner, user) -> list[tuple[str, str]]:
         if partner.active:
             links.append(("Deactivate, step by step", reverse("staff_ops:deactivate", args=[pk])))
     return links
+
+
+def accounts_for(partner: Partner | None):
+    """Accounts that may be linked to `partner`: nobody with admin access (staff, editors,
+    superusers), and nobody linked to another partner; the account it has now stays on the list."""
+    users = get_user_model().objects
+    admin = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
+    free = (
+        users.filter(is_staff=False, is_superuser=False, bookings_partner__isnull=True)
+        .exclude(groups__permissions__in=admin)
+        .exclude(user_permissions__in=admin)
+    )
+    current = partner.user_id if partner is not None else None
+    return users.filter(Q(pk__in=free.values("pk")) | Q(pk=current)).order_by("username")
+
+
+class PartnerForm(WagtailAdminModelForm):
+    """The partner form, with the "User" choice limited to accounts_for(the partner)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            field = self.fields["user"]
+            field.queryset = accounts_for(self.instance if self.instance.pk else None)
+            field.help_text = (
+                "The partner's own sign-in account. Staff and editors' accounts, and accounts "
+                "already linked to another partner, are not offered."
+            )
 
 
 class PartnerLinksPanel(Panel):

@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from bookings import partner_accounts, reassignment, services
+from bookings import partner_accounts, reassignment
 from bookings.errors import BookingError, InvalidInput
 from bookings.models import Booking, Partner, validate_time_zone
 from bookings.staff.guards import staff_permission
@@ -104,9 +104,15 @@ def deactivate(request, partner_id):
     return render(request, "bookings/staff/deactivate.html", context)
 
 
+def cancel_form(booking: Booking, back: str) -> str:
+    """The booking page's cancel form, coming back to `back` once done."""
+    return f"{reverse('booking:act', args=[booking.pk, 'cancel'])}?{urlencode({'next': back})}"
+
+
 @staff_permission("bookings.change_booking")
 def settle(request, public_id):
-    """One chat: give it to another partner free then, or cancel it (normal emails either way)."""
+    """One chat: give it to another partner free then (here), or cancel it (through the booking
+    page's cancel form, which asks for the message to the booker); normal emails either way."""
     booking = get_object_or_404(Booking.objects.select_related("partner", "offer"), public_id=public_id)
     now = timezone.now()
     back = request.POST.get("next") or request.GET.get("next") or ""
@@ -123,10 +129,9 @@ def settle(request, public_id):
                 reassignment.reassign(booking, new_partner, now=now, actor=request.user, actor_label="staff")
                 messages.success(request, f"The chat is now with {new_partner}. Everyone has been emailed.")
             elif request.POST.get("action") == "cancel":
-                services.cancel(booking, now=now, actor=request.user, actor_label="staff")
-                messages.success(
-                    request, "The chat is cancelled. The booker and the partner have been emailed."
-                )
+                # Cancelling asks for the message to the booker: the booking page's own cancel
+                # form (staff_services.cancel), never a cancel with no word to them.
+                return redirect(cancel_form(booking, back))
         except BookingError as exc:
             messages.error(request, exc.message)
         return redirect(back)

@@ -8,8 +8,8 @@ from django import forms
 from django.db import transaction
 from django.urls import path
 from django.utils import timezone
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.generic.models import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
@@ -18,7 +18,7 @@ from bookings.models import AvailabilityRule, Booking, Offer, Partner, TimeOff
 from bookings.staff.booking_page import BookingActionView, BookingPageView
 from bookings.staff.listing import BookingIndexView
 from bookings.staff.on_behalf import OnBehalfView
-from bookings.staff.partner_page import PartnerEditView, PartnerLinksPanel
+from bookings.staff.partner_page import PartnerEditView, PartnerForm, PartnerLinksPanel
 from bookings.staff.payments import PaymentLineViewSet, PaymentRuleViewSet
 from bookings.staff.waitlist import WaitlistViewSet
 from bookings.staff.widgets import WagtailRecurrenceWidget
@@ -84,37 +84,58 @@ class PartnerViewSet(ModelViewSet):
     icon = "user"
     menu_label = "Partners"
     index_view_class = PartnerIndexView
+    # Words, not Wagtail's default "True"/"False" for a boolean field (docs/staff-operations.md).
     list_display = [
         "display_name",
-        "active",
-        "accepting_bookings",
+        StatusTagColumn(
+            "active",
+            label="Status",
+            accessor=lambda partner: "Active" if partner.active else "Deactivated",
+            primary=lambda partner: partner.active,
+            sort_key="active",
+        ),
+        StatusTagColumn(
+            "accepting_bookings",
+            label="New bookings",
+            accessor=lambda partner: "Accepting bookings" if partner.accepting_bookings else "Paused",
+            primary=lambda partner: partner.accepting_bookings,
+            sort_key="accepting_bookings",
+        ),
         "time_zone",
         Column("calendar_account", label="Calendar account", accessor=calendar_account),
     ]
     list_filter = ["active", "accepting_bookings"]
-    panels = [
-        PartnerLinksPanel(heading="About this partner"),
-        FieldPanel("display_name"),
-        FieldPanel("bio"),
-        FieldPanel("photo"),
-        FieldPanel("email"),
-        FieldPanel("user"),
-        FieldPanel("time_zone"),
-        FieldPanel("meeting_link"),
-        FieldRowPanel([FieldPanel("active"), FieldPanel("accepting_bookings")]),
-        MultiFieldPanel(
-            [FieldPanel("max_chats_per_day"), FieldPanel("max_chats_per_week"), FieldPanel("rest_minutes")],
-            heading="Wellbeing limits",
-        ),
-        MultiFieldPanel(
-            [FieldPanel("nation"), FieldPanel("works_bank_holidays")],
-            heading="Bank holidays",
-        ),
-        MultiFieldPanel(
-            [FieldPanel("declines_payment"), FieldPanel("payment_declined_reason")],
-            heading="Involvement payments",
-        ),
-    ]
+    # The "User" choice offers only accounts that can be a partner's (partner_page.PartnerForm).
+    edit_handler = ObjectList(
+        [
+            PartnerLinksPanel(heading="About this partner"),
+            FieldPanel("display_name"),
+            FieldPanel("bio"),
+            FieldPanel("photo"),
+            FieldPanel("email"),
+            FieldPanel("user"),
+            FieldPanel("time_zone"),
+            FieldPanel("meeting_link"),
+            FieldRowPanel([FieldPanel("active"), FieldPanel("accepting_bookings")]),
+            MultiFieldPanel(
+                [
+                    FieldPanel("max_chats_per_day"),
+                    FieldPanel("max_chats_per_week"),
+                    FieldPanel("rest_minutes"),
+                ],
+                heading="Wellbeing limits",
+            ),
+            MultiFieldPanel(
+                [FieldPanel("nation"), FieldPanel("works_bank_holidays")],
+                heading="Bank holidays",
+            ),
+            MultiFieldPanel(
+                [FieldPanel("declines_payment"), FieldPanel("payment_declined_reason")],
+                heading="Involvement payments",
+            ),
+        ],
+        base_form_class=PartnerForm,
+    )
 
 
 class OfferViewSet(ModelViewSet):

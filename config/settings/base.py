@@ -73,12 +73,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Anonymous public pages from the cache (home/page_cache.py, docs/performance.md "Page cache"):
+    # first, so a stored page keeps every header below; above CacheControlMiddleware, whose
+    # decision it reads.
+    "home.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous public pages from the cache (home/page_cache.py, docs/performance.md "Page cache");
-    # above CacheControlMiddleware so it sees that middleware's decision.
-    "home.page_cache.PageCacheMiddleware",
     "config.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,7 +139,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # one redis-py client per pool (config/cache.py)
             "LOCATION": REDIS_URL,
             "TIMEOUT": 300,
         }

@@ -201,8 +201,10 @@ def test_deactivation_waits_until_every_future_chat_is_settled(client, two, coor
     assert first.active
     settle = reverse("staff_ops:settle", args=[one.public_id])
     client.post(settle, {"action": "reassign", "partner": second.pk, "next": url})
-    settle = reverse("staff_ops:settle", args=[other.public_id])
-    assert client.post(settle, {"action": "cancel", "next": url})["Location"] == url
+    # Cancelling goes through the booking page's cancel form, with a message to the booker.
+    cancel = reverse("booking:act", args=[other.pk, "cancel"])
+    done = client.post(cancel, {"reason": "Your partner is unwell.", "next": url})
+    assert done["Location"] == url
     assert Booking.objects.get(pk=one.pk).partner_id == second.pk
     assert Booking.objects.get(pk=other.pk).status == S.CANCELLED
     assert "None: every chat is settled" in client.get(url).content.decode()
@@ -219,8 +221,11 @@ def test_settle_refuses_an_outside_next_address(client, two, coordinator, clock)
     booking = chat(first, offer)
     sign_in_verified(client, coordinator)
     url = reverse("staff_ops:settle", args=[booking.public_id])
-    response = client.post(url, {"action": "cancel", "next": "https://evil.example/"})
+    response = client.post(url, {"action": "reassign", "next": "https://evil.example/"})
     assert response["Location"] == url
+    cancel = reverse("booking:act", args=[booking.pk, "cancel"])
+    response = client.post(cancel, {"reason": "Sorry.", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("booking:inspect", args=[booking.pk])
 
 
 # --- this week ------------------------------------------------------------------------------

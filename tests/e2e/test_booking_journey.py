@@ -14,7 +14,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.services import BookerDetails
 from bookings.zones import iso_utc
 from tests.bookings.factories import BookingFactory
-from tests.support.slots import available_slots
+from tests.support.slots import first_free
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -30,11 +30,6 @@ def _human_speed_is_instant(settings):
     # live_server runs in this process, so the override reaches it. The too-fast check itself
     # is tested in tests/bookings/test_journey.py.
     settings.BOOKING_MIN_FILL_SECONDS = 0
-
-
-def first_free(offer):
-    now = timezone.now()
-    return available_slots(offer, now, now + timedelta(days=14), now)[0].start
 
 
 def tab_to(page, locator, limit=400):

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bookings.zones import iso_utc
-from tests.e2e.test_booking_journey import first_free, journey, site_root  # noqa: F401 (fixtures)
+from tests.support.slots import first_free
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -16,7 +16,7 @@ def _human_speed_is_instant(settings):
     settings.BOOKING_MIN_FILL_SECONDS = 0
 
 
-def details_url(live_server, journey):  # noqa: F811
+def details_url(live_server, journey):
     offer, partner = journey["offer"], journey["partner"]
     start = iso_utc(first_free(offer))
     query = f"?offer={offer.pk}&partner={partner.pk}&tz=Europe/London&start={start}"
@@ -24,7 +24,7 @@ def details_url(live_server, journey):  # noqa: F811
 
 
 def test_check_your_answers_does_not_scroll_sideways_at_320px_with_a_long_email(
-    journey,  # noqa: F811
+    journey,
     live_server,
     page,
     assert_accessible,

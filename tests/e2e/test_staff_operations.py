@@ -135,5 +135,12 @@ def test_a_partner_hands_back_a_chat_and_staff_see_it_highlighted(
     page.wait_for_url("**/settle/")
     page.wait_for_selector(".nice-padding")
     check_our_part("settle a chat")
-    page.get_by_role("button", name="Cancel this chat").click()
+    # The booking page's own cancel form, with its message to the booker, then back here.
+    page.get_by_role("link", name="Cancel this chat").click()
+    page.wait_for_url("**/do/cancel/**")
+    page.wait_for_selector(".nice-padding")
+    check_our_part("cancel from a hand-back")
+    page.get_by_label("Message to the booker").fill("Your partner is unwell. We will be in touch.")
+    page.get_by_role("button", name="Cancel the chat").click()
+    page.wait_for_url("**/settle/")
     expect(page.locator("main")).to_contain_text("The chat is cancelled")
