@@ -38,6 +38,7 @@ from bookings.zones import DEFAULT_TIME_ZONE
 # A start on a rule date is at most this far from local midnight in UTC, so one day of margin
 # either side when picking local dates for a UTC range is always enough.
 DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)  # datetimes' resolution: `s < x + _TICK` is `s <= x`
 
 
 @dataclass(frozen=True)
@@ -273,17 +274,22 @@ class _PartnerState:
         self.rules = by_partner["rules"].get(partner.id, [])
         duration, before, after, rest = offer.duration, offer.buffer_before, offer.buffer_after, partner.rest
         intervals = []
-        self.per_day: Counter = Counter()
-        self.per_week: Counter = Counter()
+        append, tz = intervals.append, self.tz
+        local_days = []
+        # Start times less these, and end times plus these, bound the starts a chat forbids.
+        lead, lead_rest = duration + after, duration + rest
         for b in by_partner["bookings"].get(partner.id, []):
-            intervals.append((b.blocked_start - duration - after, b.blocked_end + before))
-            intervals.append((b.start - duration - rest, b.end + rest))
-            local_day = b.start.astimezone(self.tz).date()
-            self.per_day[local_day] += 1
-            self.per_week[_week_key(local_day)] += 1
+            append((b.blocked_start - lead, b.blocked_end + before))
+            append((b.start - lead_rest, b.end + rest))
+            local_days.append(b.start.astimezone(tz).date())
         for t in by_partner["time_off"].get(partner.id, []):
-            intervals.append((t.start - duration - after, t.end + before))
+            append((t.start - lead, t.end + before))
         self.forbidden = _Forbidden(intervals)
+        # Weeks are counted from the days, so each distinct day's week is worked out once.
+        self.per_day: Counter = Counter(local_days)
+        self.per_week: Counter = Counter()
+        for day, count in self.per_day.items():
+            self.per_week[_week_key(day)] += count
 
     def under_caps(self, d: date) -> bool:
         p = self.partner
@@ -353,17 +359,19 @@ def compute_slots(
     for state in _states(snapshot, offer, now):
         # After a slot is offered, the next one for this partner must clear it as a booking would.
         spacing = duration + max(gap, state.partner.rest)
+        partner_id, blocked_until = state.partner.id, state.forbidden.blocked_until
         next_allowed = earliest
         for d, w_start, w_end in state.windows(range_start, range_end):
             if w_end <= earliest or w_start >= latest or not state.under_caps(d):
                 continue
+            last_start = min(latest, w_end - duration + _TICK)  # starts before this fit the window
             s = _grid_at_or_after(w_start, step, max(next_allowed, earliest))
-            while s < latest and s + duration <= w_end:
-                blocked = state.forbidden.blocked_until(s)
+            while s < last_start:
+                blocked = blocked_until(s)
                 if blocked is not None:
                     s = _grid_at_or_after(w_start, step, blocked)
                     continue
-                merged[s].append(state.partner.id)
+                merged[s].append(partner_id)
                 next_allowed = s + spacing
                 s = _grid_at_or_after(w_start, step, next_allowed)
     return [Slot(s, s + duration, tuple(sorted(ids))) for s, ids in sorted(merged.items())]

@@ -177,3 +177,38 @@ def test_load_bounds_cover_the_weeks_the_engine_reads():
     start = datetime(2026, 12, 2, tzinfo=LONDON)
     low, high = load_bounds(start, start + timedelta(days=14))
     assert (low, high) == (datetime(2026, 11, 29, tzinfo=UTC), datetime(2026, 12, 22, tzinfo=UTC))
+
+
+def test_loaded_times_are_the_stored_aware_times():
+    """The loader reads the UNION's rows past Django's converters (docs/performance.md, "The time
+    step"): every timestamp must still be the aware UTC moment the ORM reads back."""
+    offer = OfferFactory(buffer_before_minutes=5, buffer_after_minutes=10)
+    partner = PartnerFactory()
+    offer.partners.add(partner)
+    start = datetime(2026, 6, 1, 10, 15, 30, 250000, tzinfo=UTC)  # microseconds survive too
+    booking = BookingFactory(partner=partner, offer=offer, start=start)
+    booking.set_times(start, offer)
+    booking.save()
+    TimeOffFactory(
+        partner=partner, start=datetime(2026, 6, 2, 9, tzinfo=UTC), end=datetime(2026, 6, 2, 17, tzinfo=UTC)
+    )
+    _spec, snap = load_snapshot(offer, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 3, tzinfo=UTC))
+    stored = type(booking).objects.get(pk=booking.pk)
+    (loaded,) = snap.bookings
+    assert (loaded.start, loaded.end, loaded.blocked_start, loaded.blocked_end) == (
+        stored.start,
+        stored.end,
+        stored.blocked_start,
+        stored.blocked_end,
+    )
+    assert loaded.blocked_start == start - timedelta(minutes=5)
+    assert all(v.utcoffset() == timedelta(0) for v in (loaded.start, loaded.blocked_end))
+    (off,) = snap.time_off
+    assert (off.start, off.end) == (datetime(2026, 6, 2, 9, tzinfo=UTC), datetime(2026, 6, 2, 17, tzinfo=UTC))
+
+
+def test_an_offer_nobody_serves_loads_nothing():
+    _spec, snap = load_snapshot(
+        OfferFactory(), datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 3, tzinfo=UTC)
+    )
+    assert snap.partners == snap.bookings == snap.time_off == ()
