@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 
 from bookings import partner_accounts, reassignment
 from bookings.errors import BookingError, InvalidInput
 from bookings.models import Booking, Partner, validate_time_zone
+from bookings.staff.booking_page import back_address
 from bookings.staff.guards import staff_permission
 
 
@@ -115,11 +116,7 @@ def settle(request, public_id):
     page's cancel form, which asks for the message to the booker); normal emails either way."""
     booking = get_object_or_404(Booking.objects.select_related("partner", "offer"), public_id=public_id)
     now = timezone.now()
-    back = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(
-        "/"
-    ):
-        back = reverse("staff_ops:settle", args=[booking.public_id])
+    back = back_address(request) or reverse("staff_ops:settle", args=[booking.public_id])
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reassign":
