@@ -17,7 +17,7 @@ from bookings.availability import Policy, free_partners
 from bookings.models import BLOCKING_STATUSES, Booking, Partner, Recipient
 from bookings.outbox import notifications
 from bookings.services import BookerDetails
-from bookings.slots import load_snapshot, policy_for_site
+from bookings.slots import PARTNER_SPEC_FIELDS, load_snapshot, policy_for_site
 
 STAFF = "staff"
 CANCEL_REASON_MAX = 500
@@ -171,17 +171,9 @@ def place_on_behalf(
     )
 
 
-# Partner fields whose change in the admin may open free times (docs/bookings.md#waiting-list).
-OPENING_FIELDS = (
-    "active",
-    "accepting_bookings",
-    "max_chats_per_day",
-    "max_chats_per_week",
-    "rest_minutes",
-    "nation",
-    "works_bank_holidays",
-    "time_zone",
-)
+# Partner fields whose change in the admin may open free times (docs/bookings.md#waiting-list):
+# every field the slot engine reads of a partner.
+OPENING_FIELDS = PARTNER_SPEC_FIELDS
 
 
 def admin_saved(before, after, *, now: datetime, actor) -> None:

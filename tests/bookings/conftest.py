@@ -4,9 +4,9 @@ import pytest
 from wagtail.models import Site
 
 from bookings.availability import Policy
-from bookings.journey.pages import BookingPage
 from bookings.models import BookingSettings
 from tests.home.factories import HomePageFactory
+from tests.support.booking_page import publish_booking_page
 
 from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 
@@ -40,13 +40,5 @@ def booking_page(db):
     site.save()
     placeholder.delete()
     BookingSettings.for_site(site)
-    page = BookingPage(
-        title="Book a chat",
-        slug="book",
-        intro="<p>Talk to someone who has been there.</p>",
-        what_happens_next="<p>We will email you the details.</p>",
-        privacy_notice_url="https://example.org/privacy",
-    )
-    root.add_child(instance=page)
-    page.save_revision().publish()
+    page = publish_booking_page(root)
     return page

@@ -11,11 +11,12 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from bookings import services
-from bookings.models import Booking, BookingStatus, Partner, PaymentRule
+from bookings.models import Booking, BookingStatus, PaymentRule
 from tests.support.outbox import install_clock
 from tests.support.second_factor import sign_in_verified
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
+from .staff_people import partner_form
 
 pytestmark = pytest.mark.django_db
 
@@ -46,27 +47,6 @@ def partner():
 @pytest.fixture
 def offer(partner):
     return OfferFactory(partners=[partner], title="Intro chat")
-
-
-def partner_form(partner: Partner, **changes) -> dict:
-    """What the admin's partner form posts for `partner`, with `changes` (None leaves a box unticked)."""
-    data = {
-        "display_name": partner.display_name,
-        "bio": partner.bio,
-        "email": partner.email,
-        "user": partner.user_id or "",
-        "time_zone": partner.time_zone,
-        "meeting_link": partner.meeting_link,
-        "active": "on" if partner.active else None,
-        "accepting_bookings": "on" if partner.accepting_bookings else None,
-        "max_chats_per_day": partner.max_chats_per_day or "",
-        "max_chats_per_week": partner.max_chats_per_week or "",
-        "rest_minutes": partner.rest_minutes,
-        "nation": partner.nation,
-        "works_bank_holidays": "on" if partner.works_bank_holidays else None,
-    }
-    data.update(changes)
-    return {name: value for name, value in data.items() if value is not None}
 
 
 # --- the partner form does not drop chats --------------------------------------------------------

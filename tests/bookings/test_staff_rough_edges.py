@@ -21,8 +21,7 @@ from tests.support.outbox import install_clock
 from tests.support.second_factor import sign_in_verified
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
-from .staff_people import coordinator, plain_editor
-from .test_staff_monday import partner_form
+from .staff_people import coordinator, partner_form, plain_editor
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from django.conf import settings as django_settings
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
-from bookings.journey.pages import BookingPage
 from tests.bookings.factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 from tests.conftest import WCAG_TAGS
 from tests.home.factories import LadderRungFactory
+from tests.support.booking_page import publish_booking_page
 
 
 @pytest.fixture
@@ -50,13 +50,5 @@ def journey(site_root):
     offer = OfferFactory(title="Thinking-partner chat", partners=[partner])
     for name in ("Informing", "Consultation", "Co-production"):
         LadderRungFactory(name=name)
-    page = BookingPage(
-        title="Book a chat",
-        slug="book",
-        intro="<p>Talk to someone who has been there.</p>",
-        what_happens_next="<p>We will email you the details.</p>",
-        privacy_notice_url="https://example.org/privacy",
-    )
-    site_root.add_child(instance=page)
-    page.save_revision().publish()
+    page = publish_booking_page(site_root)
     return {"page": page, "offer": offer, "partner": partner}

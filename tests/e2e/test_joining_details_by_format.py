@@ -10,12 +10,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.journey.pages import BookingPage
 from bookings.models import Booking, EmailNotification, Format
 from bookings.outbox import tasks
 from bookings.outbox.delivery import WAITING
 from tests.bookings.factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 from tests.home.factories import LadderRungFactory
+from tests.support.booking_page import publish_booking_page
 from tests.support.ical_parsers import PARSERS
 from tests.support.outbox import body, calendar_parts, with_email
 from tests.support.smtp_server import SmtpServer, use_smtp
@@ -61,15 +61,7 @@ def booking_page(site_root, django_user_model):
         venue_address=ADDRESS,
     )
     LadderRungFactory(name="Co-production")
-    page = BookingPage(
-        title="Book a chat",
-        slug="book",
-        intro="<p>Talk to someone who has been there.</p>",
-        what_happens_next="<p>We will email you the details.</p>",
-        privacy_notice_url="https://example.org/privacy",
-    )
-    site_root.add_child(instance=page)
-    page.save_revision().publish()
+    page = publish_booking_page(site_root)
     return page
 
 
