@@ -1,5 +1,7 @@
 import pytest
+from django.core import signals
 from django.core.management import call_command
+from django.db import close_old_connections
 from wagtail.models import Page, Site
 
 from .factories import HomePageFactory
@@ -33,3 +35,14 @@ def search_indexing(settings, django_capture_on_commit_callbacks):
     Use the returned context manager around the saves."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def wsgi_requests():
+    """Real WSGI calls inside a test transaction: as Django's test client does, keep
+    close_old_connections from closing the test's connection at the end of a request."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

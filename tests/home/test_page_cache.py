@@ -1,12 +1,8 @@
 """The anonymous page cache (home/page_cache.py, docs/performance.md "Page cache")."""
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
@@ -17,6 +13,7 @@ from config.cache import ReusingRedisCacheClient
 from config.middleware import CacheControlMiddleware
 from home import page_cache
 from home.page_cache import HEADER, PageCacheMiddleware
+from tests.support.wsgi import Recorder, environ, serve
 
 from .factories import ContentPageFactory, TestimonialFactory, stream
 
@@ -226,76 +223,25 @@ def test_a_page_stored_under_an_old_token_is_rendered_again(db, rf: RequestFacto
     assert _stack(plain)(rf.get("/plain/")).content == b"version 2"
 
 
-def _environ(path="/", **extra):
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-        **extra,
-    }
-
-
-@pytest.fixture
-def wsgi_requests():
-    """Real WSGI calls inside a test transaction: as Django's test client does, keep
-    close_old_connections from closing the test's connection at the end of a request."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-class _Recorder:
-    """Django's WSGI application, counting the requests that reach it."""
-
-    def __init__(self):
-        self.django = get_wsgi_application()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.django(environ, start_response)
-
-
-def _serve(app, environ):
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, headers
-
-    body_iter = app(environ, start_response)
-    body = b"".join(body_iter)
-    body_iter.close()
-    return seen["status"], dict(seen["headers"]), body
-
-
 def test_in_front_of_django_a_hit_is_the_stored_answer_and_django_never_runs(home_page, wsgi_requests):
-    django = _Recorder()
+    django = Recorder()
     front = page_cache.serve_hits(django)
-    status, headers, body = _serve(front, _environ())
+    status, headers, body = serve(front, environ())
     assert (status, headers[HEADER], django.calls) == ("200 OK", "miss", 1)
-    hit_status, hit_headers, hit_body = _serve(front, _environ())
+    hit_status, hit_headers, hit_body = serve(front, environ())
     assert django.calls == 1
     assert (hit_status, hit_body) == (status, body)
     assert hit_headers == {**headers, HEADER: "hit"}  # the security headers included
 
 
 def test_in_front_of_django_everything_else_goes_to_django(home_page, settings, wsgi_requests):
-    django = _Recorder()
+    django = Recorder()
     front = page_cache.serve_hits(django)
-    _serve(front, _environ())
-    assert _serve(front, _environ(HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=abc"))[1].get(HEADER) is None
-    status, _, _ = _serve(front, _environ(HTTP_HOST="elsewhere.example"))
+    serve(front, environ())
+    assert serve(front, environ(HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=abc"))[1].get(HEADER) is None
+    status, _, _ = serve(front, environ(HTTP_HOST="elsewhere.example"))
     assert status.startswith("400")  # Django refuses the Host, as without the page cache
-    assert _serve(front, _environ("/", QUERY_STRING="utm_source=x"))[1].get(HEADER) is None
+    assert serve(front, environ("/", QUERY_STRING="utm_source=x"))[1].get(HEADER) is None
     assert django.calls == 4
 
 
