@@ -14,6 +14,7 @@ bookings created, "just taken" answers (409), responses >= 500.
 
 import argparse
 import http.client
+import itertools
 import os
 import re
 import subprocess
@@ -38,13 +39,15 @@ class Session:
     `headers` go with every request (bench/soak.py names each booker's address in
     X-Forwarded-For, as the proxy in front of production does, docs/deploy.md)."""
 
-    def __init__(self, port, headers=None):
+    def __init__(self, port, headers=None, *, ports=None):
         self.port = port
         self.cookies = {}
         self.extra = dict(headers or {})
+        # Behind a load balancer: each request to the next app server in turn, under one Host.
+        self.ports = itertools.cycle(ports or [port])
 
     def request(self, method, url, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", next(self.ports), timeout=60)
         headers = {
             "Host": f"127.0.0.1:{self.port}",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),

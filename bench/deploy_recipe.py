@@ -11,14 +11,18 @@ Around them: PostgreSQL (127.0.0.1:5432, a throwaway database), Redis (127.0.0.1
 or RECIPE_REDIS_URL), moto's S3 server for media, an aiosmtpd server, all on 127.0.0.1 with free
 ports, under config.settings.production with TASKS_BACKEND=rq and TRUSTED_PROXY_COUNT=1. Every
 request carries what a TLS-terminating proxy adds (X-Forwarded-Proto, X-Forwarded-For), so
-SECURE_SSL_REDIRECT stays on. A partner and an offer are added as staff would, a chat is booked
-through the real form, and the booker's confirmation must arrive with its invite (invite.ics,
-METHOD:REQUEST, the booked start), the partner's too, with nothing the booker wrote about their
-project in either. Every wait is bounded; everything is stopped and the database dropped at
-the end. Exits non-zero on any failure (CI runs it: .ci/run).
+SECURE_SSL_REDIRECT stays on. Two app servers (the documented web command, twice) share
+everything. A partner and an offer are added as staff would, a chat is booked through the real
+form with each request sent to the other app server, and the booker's confirmation must arrive
+with its invite (invite.ics, METHOD:REQUEST, the booked start), the partner's too, with nothing
+the booker wrote about their project in either; then both app servers answer the home page from
+the shared page cache and show a publish from another process on the next request. Every wait
+is bounded; everything is stopped and the database dropped at the end. Exits non-zero on any
+failure (CI runs it: .ci/run).
 """
 
 import email
+import http.client
 import os
 import re
 import secrets
@@ -39,6 +43,7 @@ DOCS = ROOT / "docs" / "deploy.md"
 REDIS_URL = os.environ.get("RECIPE_REDIS_URL", "redis://127.0.0.1:6379/5")
 PG = os.environ.get("RECIPE_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 VISITOR = "192.0.2.44"  # the address the proxy says the visitor has (a documentation range)
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": VISITOR}
 PRIVATE_NOTE = "Planning a peer support pilot with the Larch Ward team."
 # Variables "Environment" exports that have no loopback counterpart, and why.
 NOT_ON_LOOPBACK = {
@@ -174,7 +179,7 @@ def main() -> int:
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    s3_port, web_port = free_port(), free_port()
+    s3_port, web_port, second_port = free_port(), free_port(), free_port()
     origin = f"https://127.0.0.1:{web_port}"  # as the proxy presents the site
     env = production_env(
         ALLOWED_HOSTS="127.0.0.1",
@@ -244,7 +249,11 @@ def main() -> int:
                     proc = services.start(name, argv(command, web_port), env)
                     if name == "web":
                         web = proc
+                        # A second app server behind the same load balancer, sharing everything.
+                        print(f"   {command}  (a second app server)")
+                        second = services.start("web-2", argv(command, second_port), env)
                 services.wait_port(web_port, web)
+                services.wait_port(second_port, second)
             elif not code and text.startswith("Sign in at `/admin/`"):
                 print(f"{number}. {text[:60]}...: as staff would, a partner, an offer and a rung")
                 output = run(argv("python manage.py shell -c", web_port) + [STAFF_SETUP], "staff setup")
@@ -254,11 +263,13 @@ def main() -> int:
                     f"docs/deploy.md, First run, step {number}: not known to the recipe: {text!r}"
                 )
         assert page_url, "docs/deploy.md, First run: no step started the site and signed in"
-        book(web_port, page_url, offer_id, rung_id, slot)
+        book(web_port, second_port, page_url, offer_id, rung_id, slot)
         print(
-            f"booked a chat at {slot} over HTTP behind the proxy headers ({time.monotonic() - started:.0f} s)"
+            f"booked a chat at {slot} over HTTP behind the proxy headers, each request to the other "
+            f"app server ({time.monotonic() - started:.0f} s)"
         )
         check_proxy_address()
+        check_page_cache([web_port, second_port], env)
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(inbox.messages) < 2:
@@ -284,11 +295,18 @@ def main() -> int:
         print(f"stopped everything and dropped the database ({time.monotonic() - stopping:.1f} s)")
 
 
-def book(web_port, page_url, offer_id, rung_id, slot):
-    """The booking journey as a browser behind the proxy takes it; plain HTTP is sent to HTTPS."""
+def book(web_port, second_port, page_url, offer_id, rung_id, slot):
+    """The booking journey as a browser behind the proxy takes it; plain HTTP is sent to HTTPS.
+
+    The load balancer sends each request to the other app server, so the session, the CSRF
+    token and the signed form stamp made on one are checked on the other."""
     status, location, _ = Session(web_port).request("GET", "/")
     assert status == 301 and location == f"https://127.0.0.1:{web_port}/", (status, location)
-    browser = Session(web_port, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": VISITOR})
+    browser = Session(
+        web_port,
+        headers=PROXY_HEADERS,
+        ports=[web_port, second_port],
+    )
     for url in ("/", page_url):
         status, _, html = browser.request("GET", url)
         assert status == 200, (url, status)
@@ -315,6 +333,36 @@ def book(web_port, page_url, offer_id, rung_id, slot):
     assert status == 200, status
     status, location, _ = browser.request("POST", f"{page_url}check/", urlencode(hidden_fields(html)))
     assert status == 302 and "/done/" in location, (status, location)
+
+
+def get_page(port, host_port, url="/"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", url, headers={"Host": f"127.0.0.1:{host_port}", **PROXY_HEADERS})
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    return resp.status, resp.getheader("X-Page-Cache", ""), body
+
+
+def check_page_cache(ports, env):
+    """Both app servers answer the home page from the one shared cache, and a publish from
+    another process (an editor in the admin) shows on the very next request to each."""
+    for port in ports:
+        answers = [get_page(port, ports[0]) for _ in range(3)]
+        assert all(status == 200 and hit == "hit" for status, hit, _ in answers), (port, answers[0][:2])
+    marker = secrets.token_hex(4)
+    script = (
+        "from wagtail.models import Site\n"
+        "page = Site.objects.get(is_default_site=True).root_page.specific\n"
+        f"page.title = 'Recipe home {marker}'\n"
+        "page.save_revision().publish()\n"
+    )
+    subprocess.run([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, timeout=300)
+    for port in ports:
+        status, _, body = get_page(port, ports[0])
+        assert status == 200 and marker in body, f"app server on {port} still shows the old home page"
+    print("page cache: both app servers answered from the shared cache; a publish showed on the next")
+    print("request to each")
 
 
 def check_proxy_address():
