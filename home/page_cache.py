@@ -43,8 +43,8 @@ from django.http.cookie import parse_cookie
 from redis.exceptions import RedisError
 
 GENERATION_KEY = "page-cache:generation"
-# The stored value: (token, stored at, status line, headers, body). "v2" since it stopped being a
-# pickled response, so an older deploy's entries are never read as this shape.
+# The stored value: (token, (stored at, status line, headers, body)). "v2" since it stopped being
+# a pickled response, so an older deploy's entries are never read as this shape.
 PAGE_KEY = "page-cache:v2:page."
 HEADER = "X-Page-Cache"
 LOOKED_UP = "home.page_cache.looked_up"  # environ key: serve_hits' lookup, handed to the middleware
@@ -125,7 +125,16 @@ def _storable(response) -> bool:
 
 def _stored_form(generation, response, now: float) -> tuple:
     status = f"{response.status_code} {response.reason_phrase}"
-    return generation, now, status, list(response.items()), response.content
+    return generation, (now, status, list(response.items()), response.content)
+
+
+def read_current(cache, key: str):
+    """(current token, what `key` holds if it was stored under that token, else None): both in
+    one `get_many`, the value stored as (token, value)."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY) or _fresh_generation(cache)
+    stored = found.get(key)
+    return generation, stored[1] if stored is not None and stored[0] == generation else None
 
 
 def _lookup(request, now: float, key: str | None = None):
@@ -136,13 +145,10 @@ def _lookup(request, now: float, key: str | None = None):
         if not _eligible(request):
             return None
         key = _page_key(request)
-    cache = _cache()
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY) or _fresh_generation(cache)
-    stored = found.get(key)
-    if stored is None or stored[0] != generation:
+    generation, stored = read_current(_cache(), key)
+    if stored is None:
         return key, generation, None
-    _, stored_at, status, headers, body = stored
+    stored_at, status, headers, body = stored
     expires = stored_at + settings.PAGE_CACHE_SECONDS
     return key, generation, (status, [*headers, (HEADER, "hit")], body, expires)
 

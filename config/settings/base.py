@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PreviewAwareCSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # The Site for a page from the cache (home/site_lookup.py, docs/performance.md).
+    "home.site_lookup.SiteLookupMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
