@@ -21,12 +21,12 @@ stored only if its Vary names no header but Cookie (see `_storable`).
 """
 
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import transaction
+
+from . import generations
 
 GENERATION_KEY = "page-cache:generation"
 HEADER = "X-Page-Cache"
@@ -46,19 +46,13 @@ def _page_key(request) -> str:
     return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}page-cache:page.{url}"
 
 
-def _fresh_generation(cache) -> str:
-    # First request, or the token was evicted: a fresh token, never an old one reused.
-    cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    return cache.get(GENERATION_KEY)
-
-
 def clear_pages(**kwargs):
     """Make every cached page unreachable once the current transaction commits.
 
     After the commit, so a request rendering in between cannot store the old content under the
     new token.
     """
-    transaction.on_commit(lambda: _cache().set(GENERATION_KEY, uuid.uuid4().hex, timeout=None))
+    generations.renew_on_commit(_cache, GENERATION_KEY)
 
 
 def _eligible(request) -> bool:
@@ -91,12 +85,9 @@ def _lookup(request):
     """(key, current token, the stored page or None) for an eligible request, else None."""
     if not _eligible(request):
         return None
-    cache = _cache()
     key = _page_key(request)
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY) or _fresh_generation(cache)
-    stored = found.get(key)
-    return key, generation, stored[1] if stored is not None and stored[0] == generation else None
+    generation, stored = generations.read(_cache(), GENERATION_KEY, key)
+    return key, generation, stored
 
 
 class PageCacheMiddleware:
