@@ -9,8 +9,9 @@ History outside the range is never read: only bookings in the weeks the range to
 caps, buffers or rest (load_bounds).
 """
 
+import hashlib
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -54,6 +55,17 @@ PARTNER_SPEC_FIELDS = (
     "nation",
     "works_bank_holidays",
 )
+# What a cached snapshot is made of (load_snapshot_for_display's key): a short digest of the
+# engine's input classes and their fields.
+SNAPSHOT_SHAPE = hashlib.md5(
+    repr(
+        [
+            (c.__name__, [f.name for f in fields(c)])
+            for c in (Snapshot, PartnerSpec, RuleSpec, TimeOffSpec, BusySpec)
+        ]
+    ).encode(),
+    usedforsecurity=False,
+).hexdigest()[:8]
 
 
 def policy_from_settings(booking_settings: BookingSettings) -> Policy:
@@ -183,11 +195,16 @@ def load_snapshot_for_display(
     The snapshot depends on the offer's id, the partners asked for, the booking left out and
     `load_bounds` of the range, nothing else (no clock), so those are its key: every zone and
     first day whose range rounds to the same weeks shares one entry. The offer's own spec is made
-    from the offer passed in, as the loader does. The token is read before the database.
+    from the offer passed in, as the loader does. The token is read before the database. The key
+    also names the snapshot's fields and the staleness setting baked into it, so code or settings
+    deployed anew never read an entry stored by the old ones (the token outlives a restart).
     """
     low, high = load_bounds(range_start, range_end)
     chosen = "any" if partner_ids is None else "-".join(str(i) for i in sorted(partner_ids))
-    key = f"{offer.pk}.{chosen}.{low.date().isoformat()}.{high.date().isoformat()}.{exclude_booking_id or ''}"
+    key = (
+        f"{SNAPSHOT_SHAPE}.{settings.BUSY_CALENDAR_STALE_AFTER_HOURS}.{offer.pk}.{chosen}"
+        f".{low.date().isoformat()}.{high.date().isoformat()}.{exclude_booking_id or ''}"
+    )
     generation, snapshot = slot_cache.lookup(key)
     if snapshot is None:
         spec, snapshot = load_snapshot(

@@ -95,6 +95,17 @@ def test_the_same_weeks_share_one_entry_whatever_the_zone(client, booking_page, 
     assert len(loads) <= 2  # a fortnight from today rounds to the same weeks in each zone (or the next)
 
 
+def test_a_new_staleness_setting_never_reads_an_entry_made_under_the_old(
+    client, booking_page, offer, partner, settings, loads
+):
+    # The setting is baked into each partner's calendar_fresh_until, so it is part of the key.
+    shown(client, booking_page, offer)
+    shown(client, booking_page, offer)
+    settings.BUSY_CALENDAR_STALE_AFTER_HOURS += 1
+    shown(client, booking_page, offer)
+    assert len(loads) == 2
+
+
 def test_a_booking_made_and_cancelled_shows_on_the_next_request(
     client, booking_page, offer, partner, committed, loads
 ):
