@@ -6,7 +6,8 @@ First every page rendered (the page cache off), then anonymous pages answered fr
 (home/page_cache.py) through Django's WSGI handler, next to a trivial WSGI app returning the same
 bytes: the floor a cache hit can approach in this process. Last, the booking journey's time step
 (never page-cached) with 20 partners, their weekly rules and 2,000 bookings (tests/support/slot_data.py),
-with the locmem cache and with the database cache (the default without REDIS_URL).
+with the locmem cache and with the database cache (the default without REDIS_URL), each with the
+slot cache off, hit and missed.
 
 Uses a throwaway SQLite file (var/bench.sqlite3) with the demo content and DEBUG off, or
 DATABASE_URL if set. Compare the CPU column with the anchor in docs/performance.md: Wagtail's bakerydemo
@@ -15,17 +16,23 @@ home page spends about 34 CPU ms per request on this kind of machine.
 
 import argparse
 import io
+import statistics
+import time
 
-from common import measure, setup_django
+from common import measure, percentile, setup_django
 
 setup_django()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from wagtail.models import Page  # noqa: E402
 
+from bookings import slot_cache  # noqa: E402
 from bookings.journey.choice import query  # noqa: E402
 from bookings.journey.pages import BookingPage  # noqa: E402
 from tests.support import slot_data  # noqa: E402
@@ -55,7 +62,7 @@ def main():
     print(header)
     cache_hits(urls, args.runs)
     print("\nThe time step, 20 partners with weekly rules and 2,000 bookings (page cache off)")
-    print(header)
+    print(f"{'case':<56}" + header[44:])
     time_step(client, args.runs)
 
 
@@ -111,7 +118,11 @@ def rendered(client, urls, runs):
         print(f"{url:<44} {status:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
 
 
-def time_step(client, runs):
+def time_step(client, runs, warmup=5):
+    """Each case three ways, interleaved request by request in this process (an A/B on the same
+    machine state, which drifts more than the difference on a shared machine): the slot cache
+    off, answered from it (a repeated request), and missing it (a new token before the request,
+    as after any booking or change; set outside the timing: bookings/slot_cache.py)."""
     offer = slot_data.build(now=timezone.now())
     page = BookingPage.objects.live().first()
     base = page.url + page.reverse_subpage("time")
@@ -121,18 +132,33 @@ def time_step(client, runs):
         ("one partner, locmem cache", first.pk, None),
         ("whoever is free, database cache", "any", DATABASE_CACHE),
     ]
+    ways = [("slot cache off", 0, False), ("slot cache hit", 60, False), ("slot cache miss", 60, True)]
     with override_settings(PAGE_CACHE_SECONDS=0):
         for label, partner, caches in cases:
             url = base + query(offer=offer.pk, partner=partner, tz="Europe/London")
+            figures = {way: ([], [], 0) for way, _, _ in ways}
             with override_settings(**({"CACHES": caches} if caches else {})):
-                response = client.get(url)
-                assert response.status_code == 200 and b"details/?" in response.content, url
-
-                def get(url=url):
-                    client.get(url)
-
-                med, p95, cpu, queries = measure(get, runs=runs)
-            print(f"{label:<44} {response.status_code:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
+                for run in range(warmup + runs):
+                    for way, seconds, miss in ways:
+                        # Set directly, not by override_settings, whose signal would cost more
+                        # than it measures; the override around it takes the value away after.
+                        settings.SLOT_CACHE_SECONDS = seconds
+                        if miss:
+                            slot_cache.changed()  # outside a transaction: a new token at once
+                        with CaptureQueriesContext(connection) as ctx:
+                            w0, c0 = time.perf_counter(), time.thread_time()
+                            response = client.get(url)
+                            c1, w1 = time.thread_time(), time.perf_counter()
+                        assert response.status_code == 200 and b"details/?" in response.content, url
+                        if run >= warmup:
+                            walls, cpus, _ = figures[way]
+                            walls.append((w1 - w0) * 1000)
+                            cpus.append((c1 - c0) * 1000)
+                            figures[way] = (walls, cpus, len(ctx.captured_queries))
+            for way, (walls, cpus, queries) in figures.items():
+                med, p95, cpu = statistics.median(walls), percentile(walls, 95), statistics.median(cpus)
+                name = f"{label}, {way}"
+                print(f"{name:<56} {200:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
     slot_data.clear()
 
 

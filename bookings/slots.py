@@ -9,8 +9,9 @@ History outside the range is never read: only bookings in the weeks the range to
 caps, buffers or rest (load_bounds).
 """
 
+import hashlib
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -22,6 +23,7 @@ from django.db.models.sql.constants import MULTI
 from recurrence import Recurrence
 from wagtail.models import Site
 
+from bookings import slot_cache
 from bookings.availability import (
     BusySpec,
     OfferSpec,
@@ -53,6 +55,17 @@ PARTNER_SPEC_FIELDS = (
     "nation",
     "works_bank_holidays",
 )
+# What a cached snapshot is made of (load_snapshot_for_display's key): a short digest of the
+# engine's input classes and their fields.
+SNAPSHOT_SHAPE = hashlib.md5(
+    repr(
+        [
+            (c.__name__, [f.name for f in fields(c)])
+            for c in (Snapshot, PartnerSpec, RuleSpec, TimeOffSpec, BusySpec)
+        ]
+    ).encode(),
+    usedforsecurity=False,
+).hexdigest()[:8]
 
 
 def policy_from_settings(booking_settings: BookingSettings) -> Policy:
@@ -169,6 +182,39 @@ def load_snapshot(
     return offer_spec(offer, ids), snapshot
 
 
+def load_snapshot_for_display(
+    offer: Offer,
+    range_start: datetime,
+    range_end: datetime,
+    *,
+    partner_ids=None,
+    exclude_booking_id: int | None = None,
+) -> tuple[OfferSpec, Snapshot]:
+    """`load_snapshot` through the shared cache (bookings/slot_cache.py), for listings only.
+
+    The snapshot depends on the offer's id, the partners asked for, the booking left out and
+    `load_bounds` of the range, nothing else (no clock), so those are its key: every zone and
+    first day whose range rounds to the same weeks shares one entry. The offer's own spec is made
+    from the offer passed in, as the loader does. The token is read before the database. The key
+    also names the snapshot's fields and the staleness setting baked into it, so code or settings
+    deployed anew never read an entry stored by the old ones (the token outlives a restart).
+    """
+    low, high = load_bounds(range_start, range_end)
+    chosen = "any" if partner_ids is None else "-".join(str(i) for i in sorted(partner_ids))
+    key = (
+        f"{SNAPSHOT_SHAPE}.{settings.BUSY_CALENDAR_STALE_AFTER_HOURS}.{offer.pk}.{chosen}"
+        f".{low.date().isoformat()}.{high.date().isoformat()}.{exclude_booking_id or ''}"
+    )
+    generation, snapshot = slot_cache.lookup(key)
+    if snapshot is None:
+        spec, snapshot = load_snapshot(
+            offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
+        )
+        slot_cache.store(key, generation, snapshot)
+        return spec, snapshot
+    return offer_spec(offer, [p.id for p in snapshot.partners]), snapshot
+
+
 TIME_OFF, BOOKING = 0, 1
 
 
@@ -266,12 +312,15 @@ def fortnight(
     day: date | None = None,
     exclude_booking_id: int | None = None,
     exclude_start: datetime | None = None,
+    cached: bool = False,
 ) -> Fortnight:
     """Days with free times in [first_day, first_day + 14 days) as local days in `zone`.
 
     One snapshot load, so the query count does not grow with partners or bookings. A booking
     being moved is left out of the snapshot (`exclude_booking_id`), so it may move into a time
-    that overlaps its old one; its current start is not offered (`exclude_start`).
+    that overlaps its old one; its current start is not offered (`exclude_start`). `cached`:
+    the snapshot may come from the shared cache (`load_snapshot_for_display`): the journey's and
+    the manage link's listings, never a check before a write.
     """
     tz = zoneinfo.ZoneInfo(zone)
     today = now.astimezone(tz).date()
@@ -281,7 +330,14 @@ def fortnight(
     range_start = datetime.combine(first_day, time(0), tz)
     range_end = datetime.combine(first_day + timedelta(days=DAYS_PER_PAGE), time(0), tz)
     slots = free_slots(
-        offer, partner, range_start, range_end, now, policy, exclude_booking_id=exclude_booking_id
+        offer,
+        partner,
+        range_start,
+        range_end,
+        now,
+        policy,
+        exclude_booking_id=exclude_booking_id,
+        cached=cached,
     )
     grouped: dict[date, list[TimeOption]] = {}
     for slot in slots:
@@ -310,13 +366,15 @@ def free_slots(
     policy: Policy,
     *,
     exclude_booking_id: int | None = None,
+    cached: bool = False,
 ) -> list[Slot]:
     """Bookable slots for `offer` starting in [range_start, range_end), with `partner` or anyone.
 
-    `exclude_booking_id` ignores one booking (the one being moved).
+    `exclude_booking_id` ignores one booking (the one being moved); `cached` as in `fortnight`.
     """
     partner_ids = None if partner is None else [partner.pk]
-    spec, snapshot = load_snapshot(
+    load = load_snapshot_for_display if cached else load_snapshot
+    spec, snapshot = load(
         offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
     )
     return compute_slots(snapshot, spec, policy, range_start, range_end, now)

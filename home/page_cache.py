@@ -30,17 +30,17 @@ import hashlib
 import os
 import threading
 import time
-import uuid
 
 from django.conf import settings
 from django.core import signals
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.core.handlers.wsgi import WSGIRequest
-from django.db import transaction
 from django.http import HttpResponse
 from django.http.cookie import parse_cookie
 from redis.exceptions import RedisError
+
+from . import generations
 
 GENERATION_KEY = "page-cache:generation"
 # The stored value: (token, (stored at, status line, headers, body)). "v2" since it stopped being
@@ -65,22 +65,15 @@ def _page_key(request) -> str:
     return f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}{PAGE_KEY}{url}"
 
 
-def _fresh_generation(cache) -> str:
-    # First request, or the token was evicted: a fresh token, never an old one reused.
-    cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    return cache.get(GENERATION_KEY)
-
-
-def _announce_generation():
-    cache = _cache()
-    token = uuid.uuid4().hex
+def _announce(cache, generation_key: str, token: str) -> None:
+    """Store the new token; with Redis, announce it to every worker's near copies too."""
     if not isinstance(cache, RedisCache):
-        cache.set(GENERATION_KEY, token, timeout=None)
+        generations.set_token(cache, generation_key, token)
         return
     # The new token and its announcement in one MULTI: no worker can miss the one and see the other.
     client = cache._cache.get_client(write=True)  # Django's RedisCache keeps its client there
     with client.pipeline(transaction=True) as pipe:
-        pipe.set(cache.make_and_validate_key(GENERATION_KEY), RedisSerializer().dumps(token))
+        pipe.set(cache.make_and_validate_key(generation_key), RedisSerializer().dumps(token))
         pipe.publish(_channel(cache, client), token)
         pipe.execute()
 
@@ -89,9 +82,9 @@ def clear_pages(**kwargs):
     """Make every cached page unreachable once the current transaction commits.
 
     After the commit, so a request rendering in between cannot store the old content under the
-    new token.
+    new token (home/generations.py).
     """
-    transaction.on_commit(_announce_generation)
+    generations.renew_on_commit(_cache, GENERATION_KEY, write=_announce)
 
 
 def _eligible(request) -> bool:
@@ -129,12 +122,8 @@ def _stored_form(generation, response, now: float) -> tuple:
 
 
 def read_current(cache, key: str):
-    """(current token, what `key` holds if it was stored under that token, else None): both in
-    one `get_many`, the value stored as (token, value)."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY) or _fresh_generation(cache)
-    stored = found.get(key)
-    return generation, stored[1] if stored is not None and stored[0] == generation else None
+    """(current token, what `key` holds if it was stored under that token, else None)."""
+    return generations.read(cache, GENERATION_KEY, key)
 
 
 def _lookup(request, now: float, key: str | None = None):

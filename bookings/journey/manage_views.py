@@ -175,6 +175,7 @@ def rebook(request, booking, token):
         day=parse_day(request.GET.get("day")),
         exclude_booking_id=booking.pk,
         exclude_start=booking.start,
+        cached=True,  # display only: the move re-checks under the partner's lock
     )
     context = _context(
         request,

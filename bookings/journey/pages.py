@@ -222,6 +222,7 @@ class BookingPage(BookingEntryPage, RouteTrailMixin, RoutablePageMixin, Page):
             timezone.now(),
             self.policy(request),
             day=choice.day,
+            cached=True,  # display only: booking re-checks under the partner's lock
         )
         selected = listing.selected
         base = choice.params(with_start=False)

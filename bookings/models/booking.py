@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from ..slot_cache import SlotDataQuerySet
 from .joining import validate_meeting_link
 from .partners import Format, Offer, Partner
 
@@ -30,7 +31,7 @@ class BookingStatus(models.TextChoices):
 BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
-class BookingQuerySet(models.QuerySet):
+class BookingQuerySet(SlotDataQuerySet):
     def blocking(self):
         return self.filter(status__in=BLOCKING_STATUSES)
 
@@ -93,6 +94,8 @@ class Booking(models.Model):
     erasure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
+    # Written as feeds are read (bookings/calendars/feeds.py); no slot snapshot holds them.
+    slot_cache_ignores = frozenset({"feed_vevent", "feed_vevent_key"})
 
     class Meta:
         ordering = ["-start", "pk"]

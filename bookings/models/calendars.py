@@ -6,6 +6,7 @@ import secrets
 
 from django.db import models
 
+from ..slot_cache import SlotDataQuerySet
 from .partners import Partner
 
 
@@ -44,6 +45,11 @@ class ExternalCalendar(models.Model):
     error_code = models.CharField(max_length=32, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
 
+    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py); a check that failed
+    # changes nothing a snapshot reads (its freshness is the last success, or when saved).
+    objects = SlotDataQuerySet.as_manager()
+    slot_cache_ignores = frozenset({"last_checked_at", "error_code", "error_message"})
+
     def __str__(self):
         return f"Own calendar of {self.partner}"
 
@@ -55,6 +61,9 @@ class BusyInterval(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="busy_intervals")
     start = models.DateTimeField()
     end = models.DateTimeField()
+
+    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    objects = SlotDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "pk"]

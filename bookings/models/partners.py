@@ -20,6 +20,7 @@ from django.utils import timezone
 from recurrence.fields import RecurrenceField
 
 from ..bank_holidays import ENGLAND, NATIONS
+from ..slot_cache import SlotDataQuerySet
 from ..zones import DEFAULT_TIME_ZONE
 from .joining import validate_meeting_link
 
@@ -104,6 +105,9 @@ class Partner(models.Model):
         help_text="The video link or address in the feed's events. Phone numbers never go into a feed.",
     )
 
+    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    objects = SlotDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["display_name", "pk"]
 
@@ -152,6 +156,9 @@ class Offer(models.Model):
         help_text="For example: step-free entrance on Mill Lane, ask at reception for the library room.",
     )
 
+    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    objects = SlotDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["title", "pk"]
         constraints = [models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="offer_has_duration")]
@@ -196,6 +203,9 @@ class AvailabilityRule(models.Model):
         default=timezone.localdate, help_text="First day this pattern applies (anchors ‘every other week’)."
     )
 
+    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    objects = SlotDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["partner", "start_time", "pk"]
         constraints = [
@@ -217,6 +227,9 @@ class TimeOff(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     reason = models.CharField("private reason", max_length=200, blank=True)
+
+    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    objects = SlotDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "pk"]

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
+from bookings import slot_cache
 from bookings.demo import content as demo
 from bookings.journey import bot_guard
 from bookings.journey.pages import BookingPage
@@ -699,7 +700,7 @@ DATABASE_CACHE = {
 
 @pytest.mark.parametrize("who", ["any", "first"])
 def test_time_step_for_twenty_partners_stays_within_budget_on_the_database_cache(
-    client, booking_page, settings, who, django_assert_max_num_queries
+    client, booking_page, settings, who, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     # The production default without REDIS_URL, where every cache read is a query too: 20
     # partners with weekly rules, time off and 2,000 bookings (docs/performance.md, "Time step").
@@ -708,10 +709,25 @@ def test_time_step_for_twenty_partners_stays_within_budget_on_the_database_cache
     partner = "any" if who == "any" else offer.partners.order_by("pk").first().pk
     url = step(booking_page, "time", offer=offer.pk, partner=partner, tz="Europe/London")
     client.get(url)  # fill the site cache (navigation, footer), as on every request but the first
-    with django_assert_max_num_queries(QUERY_BUDGET):
+    with django_assert_max_num_queries(QUERY_BUDGET) as off:
         response = client.get(url)
     assert response.status_code == 200
     assert links(body(response), "details/?"), "no times offered"
+
+    # With the slot cache (bookings/slot_cache.py; off in the test settings), a repeated request
+    # reads the token and the snapshot in one query instead of the loader's two. A miss reads,
+    # loads and stores: the database cache's set is a count, a look-up and an insert (in a
+    # savepoint here, as tests run in a transaction): docs/performance.md, "The time step".
+    settings.SLOT_CACHE_SECONDS = 60
+    client.get(url)  # the first ever read also makes the token
+    with django_capture_on_commit_callbacks(execute=True):
+        slot_cache.changed()
+    with CaptureQueriesContext(connection) as miss:
+        assert body(client.get(url)) == body(response)
+    with django_assert_max_num_queries(QUERY_BUDGET - 1) as hit:
+        assert body(client.get(url)) == body(response)
+    assert len(hit.captured_queries) == len(off.captured_queries) - 2 + 1
+    assert len(miss.captured_queries) == len(off.captured_queries) + 6  # the read, then the set's five
 
 
 def test_time_step_keeps_a_restricted_parent_page_private(client, booking_page):
