@@ -182,6 +182,15 @@ def load_snapshot(
     return offer_spec(offer, ids), snapshot
 
 
+def _display_key(offer, range_start, range_end, partner_ids, exclude_booking_id) -> str:
+    low, high = load_bounds(range_start, range_end)
+    chosen = "any" if partner_ids is None else "-".join(str(i) for i in sorted(partner_ids))
+    return (
+        f"{SNAPSHOT_SHAPE}.{settings.BUSY_CALENDAR_STALE_AFTER_HOURS}.{offer.pk}.{chosen}"
+        f".{low.date().isoformat()}.{high.date().isoformat()}.{exclude_booking_id or ''}"
+    )
+
+
 def load_snapshot_for_display(
     offer: Offer,
     range_start: datetime,
@@ -199,12 +208,7 @@ def load_snapshot_for_display(
     also names the snapshot's fields and the staleness setting baked into it, so code or settings
     deployed anew never read an entry stored by the old ones (the token outlives a restart).
     """
-    low, high = load_bounds(range_start, range_end)
-    chosen = "any" if partner_ids is None else "-".join(str(i) for i in sorted(partner_ids))
-    key = (
-        f"{SNAPSHOT_SHAPE}.{settings.BUSY_CALENDAR_STALE_AFTER_HOURS}.{offer.pk}.{chosen}"
-        f".{low.date().isoformat()}.{high.date().isoformat()}.{exclude_booking_id or ''}"
-    )
+    key = _display_key(offer, range_start, range_end, partner_ids, exclude_booking_id)
     generation, snapshot = slot_cache.lookup(key)
     if snapshot is None:
         spec, snapshot = load_snapshot(
@@ -373,11 +377,43 @@ def free_slots(
     `exclude_booking_id` ignores one booking (the one being moved); `cached` as in `fortnight`.
     """
     partner_ids = None if partner is None else [partner.pk]
-    load = load_snapshot_for_display if cached else load_snapshot
-    spec, snapshot = load(
+    if cached:
+        return _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, exclude_booking_id)
+    spec, snapshot = load_snapshot(
         offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
     )
     return compute_slots(snapshot, spec, policy, range_start, range_end, now)
+
+
+def _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, exclude_booking_id):
+    """The engine's answer for a listing, shared by every request in the same minute.
+
+    Computed as at the next whole minute (`at`, from `now` up to a minute later) from the cached
+    snapshot, and kept under the same token: every slot it offers starts at least `notice` after
+    `at`, so after `now` too, and is free in the snapshot, so it is one the booking service would
+    accept; the packing in the period that holds the notice cut-off may differ from one computed
+    at `now` for that minute, and a time at the very cut-off drops out up to a minute early. The
+    horizon counts from `now`: the slots `at` allows beyond it are dropped here, which leaves the
+    others as they are (the packing runs forward). docs/performance.md, "The time step".
+    """
+    at = now.replace(second=0, microsecond=0)
+    if at != now:
+        at += timedelta(minutes=1)
+    asked = (
+        f"{range_start.isoformat()}.{range_end.isoformat()}.{at.isoformat()}.{policy.notice.total_seconds()}"
+        f".{policy.horizon.total_seconds()}.{policy.step.total_seconds()}"
+    )
+    digest = hashlib.md5(asked.encode(), usedforsecurity=False).hexdigest()
+    key = f"slots.{_display_key(offer, range_start, range_end, partner_ids, exclude_booking_id)}.{digest}"
+    generation, slots = slot_cache.lookup(key)
+    if slots is None:
+        spec, snapshot = load_snapshot_for_display(
+            offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
+        )
+        slots = compute_slots(snapshot, spec, policy, range_start, range_end, at)
+        slot_cache.store(key, generation, slots)
+    last_start = now + policy.horizon - offer.duration
+    return [slot for slot in slots if slot.start <= last_start]
 
 
 def nearest_free(

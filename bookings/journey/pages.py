@@ -147,7 +147,10 @@ class BookingPage(BookingEntryPage, RouteTrailMixin, RoutablePageMixin, Page):
         return self._base_url
 
     def step_url(self, request, name: str, **params) -> str:
-        return self.base_url(request) + self.reverse_subpage(name) + (query(**params) if params else "")
+        steps = self.__dict__.setdefault("_step_paths", {})  # reversed once per step a request
+        if name not in steps:
+            steps[name] = self.reverse_subpage(name)
+        return self.base_url(request) + steps[name] + (query(**params) if params else "")
 
     def done_url(self, request, ref: str) -> str:
         return self.base_url(request) + self.reverse_subpage("done", kwargs={"ref": ref})

@@ -48,3 +48,18 @@ def test_a_host_not_allowed_is_left_to_wagtail_and_never_cached(home_page, rf, s
     site = find_site(rf.get("/", HTTP_HOST="stray.example"))
     assert site == Site.objects.get(is_default_site=True)  # what Wagtail's own lookup answers
     assert not any(SITE_KEY in key for key in cache._cache)
+
+
+def test_the_home_page_kept_with_its_site_shows_a_publish_on_the_next_request(
+    home_page, client, settings, committing
+):
+    # The cached Site carries its root page in its own class, so the home page itself is served
+    # from the cache's copy: a publish must retire it (with the page cache off, only this is left).
+    settings.PAGE_CACHE_SECONDS = 0
+    _site_queries(client)
+    home_page.intro = "A new opening line, just published."
+    with committing():
+        home_page.save_revision().publish()
+    response, site_queries = _site_queries(client)
+    assert site_queries, "the Site was looked up again after the publish"
+    assert "A new opening line, just published." in response.content.decode()
