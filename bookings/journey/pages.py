@@ -146,11 +146,14 @@ class BookingPage(BookingEntryPage, RouteTrailMixin, RoutablePageMixin, Page):
             self._base_url = self.get_url(request)
         return self._base_url
 
+    @cached_property
+    def _step_paths(self) -> dict[str, str]:
+        return {}  # each step's path, reversed once per page instance (a request)
+
     def step_url(self, request, name: str, **params) -> str:
-        steps = self.__dict__.setdefault("_step_paths", {})  # reversed once per step a request
-        if name not in steps:
-            steps[name] = self.reverse_subpage(name)
-        return self.base_url(request) + steps[name] + (query(**params) if params else "")
+        if name not in self._step_paths:
+            self._step_paths[name] = self.reverse_subpage(name)
+        return self.base_url(request) + self._step_paths[name] + (query(**params) if params else "")
 
     def done_url(self, request, ref: str) -> str:
         return self.base_url(request) + self.reverse_subpage("done", kwargs={"ref": ref})

@@ -19,6 +19,7 @@ from bookings.calendars.fetch import CalendarFetchError
 from bookings.models import AvailabilityRule, BookingSettings, BusyInterval, ExternalCalendar, Partner
 from bookings.services import BookerDetails
 from bookings.zones import parse_iso_utc
+from tests.support.slots import counted_calls
 
 from .factories import AvailabilityRuleFactory, BookingFactory, OfferFactory, PartnerFactory
 from .test_journey import body, links, param, step, submit_details
@@ -54,15 +55,7 @@ def offer(partner):
 @pytest.fixture
 def loads(monkeypatch):
     """How many times the loader itself ran."""
-    calls = []
-    real = slots.load_snapshot
-
-    def counting(*args, **kwargs):
-        calls.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(slots, "load_snapshot", counting)
-    return calls
+    return counted_calls(monkeypatch, "load_snapshot")
 
 
 def shown(client, page, offer, partner="any"):

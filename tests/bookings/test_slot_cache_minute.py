@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings import slots
 from bookings.availability import Policy, free_partners
+from tests.support.slots import counted_calls
 
 from .factories import AvailabilityRuleFactory, OfferFactory, PartnerFactory
 
@@ -32,15 +33,7 @@ def offer(db):
 
 @pytest.fixture
 def engine_runs(monkeypatch):
-    runs = []
-    real = slots.compute_slots
-
-    def counting(*args, **kwargs):
-        runs.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(slots, "compute_slots", counting)
-    return runs
+    return counted_calls(monkeypatch, "compute_slots")
 
 
 def _day(days_ahead: int):

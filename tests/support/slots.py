@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from bookings import slots
 from bookings.slots import free_slots, policy_for_site
 
 
@@ -16,3 +17,16 @@ def first_free(offer):
     """The offer's first free time in the next fortnight, from the real clock (browser tests)."""
     now = timezone.now()
     return available_slots(offer, now, now + timedelta(days=14), now)[0].start
+
+
+def counted_calls(monkeypatch, name: str) -> list:
+    """Each call of `bookings.slots.<name>` from now on (its positional arguments), still made."""
+    calls = []
+    real = getattr(slots, name)
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(slots, name, counting)
+    return calls
