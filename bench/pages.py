@@ -7,7 +7,8 @@ First every page rendered (the page cache off), then anonymous pages answered fr
 bytes: the floor a cache hit can approach in this process. Last, the booking journey's time step
 (never page-cached) with 20 partners, their weekly rules and 2,000 bookings (tests/support/slot_data.py),
 with the locmem cache and with the database cache (the default without REDIS_URL), each with the
-slot cache off, hit, at a new minute (snapshot cached, the minute's slots not) and missed.
+slot cache off, hit, at a new minute, after a booking with one partner and after a change to
+everything; then the time step over a busy and a quiet day's traffic, every request counted.
 
 Uses a throwaway SQLite file (var/bench.sqlite3) with the demo content and DEBUG off, or
 DATABASE_URL if set. Compare the CPU column with the anchor in docs/performance.md: Wagtail's bakerydemo
@@ -17,6 +18,7 @@ home page spends about 34 CPU ms per request on this kind of machine.
 import argparse
 import io
 import itertools
+import random
 import statistics
 import time
 from datetime import timedelta
@@ -122,12 +124,14 @@ def rendered(client, urls, runs):
 
 
 def time_step(client, runs, warmup=5):
-    """Each case four ways, interleaved request by request in this process (an A/B on the same
+    """Each case five ways, interleaved request by request in this process (an A/B on the same
     machine state, which drifts more than the difference on a shared machine): the slot cache
-    off, answered from it (a repeated request), at a new minute (the clock a minute further on
-    for each request of this way: the snapshot is read from the cache, the slots computed), and
-    missing it (a new token before the request, as after any booking or change; set outside the
-    timing: bookings/slot_cache.py)."""
+    off; answered from it (a repeated request); at a new minute (the clock a minute further on
+    for each request of this way: a partner whose first time the notice cut-off has passed is
+    computed again); after a booking (one partner's new token before the request, a different
+    partner each time: that partner is loaded and computed); and after a change to everything
+    (a new epoch token: every partner is). Tokens are set outside the timing
+    (bookings/slot_cache.py)."""
     offer = slot_data.build(now=timezone.now())
     page = BookingPage.objects.live().first()
     base = page.url + page.reverse_subpage("time")
@@ -137,15 +141,15 @@ def time_step(client, runs, warmup=5):
         ("one partner, locmem cache", first.pk, None),
         ("whoever is free, database cache", "any", DATABASE_CACHE),
     ]
-    # "next minute": the snapshot is cached but the minute's computed slots are not yet (the
-    # clock moved on a minute since the last request of this way), as at each new minute.
     ways = [
         ("slot cache off", 0, None),
         ("slot cache hit", 60, None),
         ("slot cache, next minute", 60, "minute"),
-        ("slot cache miss", 60, "token"),
+        ("slot cache, after a booking", 60, "partner"),
+        ("slot cache, after any change", 60, "epoch"),
     ]
     real_now, minutes = timezone.now, itertools.count(1)
+    partner_ids = itertools.cycle(offer.partners.order_by("pk").values_list("pk", flat=True))
     with override_settings(PAGE_CACHE_SECONDS=0):
         for label, partner, caches in cases:
             url = base + query(offer=offer.pk, partner=partner, tz="Europe/London")
@@ -157,8 +161,11 @@ def time_step(client, runs, warmup=5):
                         # than it measures; the override around it takes the value away after.
                         settings.SLOT_CACHE_SECONDS = seconds
                         clock = real_now
-                        if miss == "token":
-                            slot_cache.changed()  # outside a transaction: a new token at once
+                        # Outside a transaction a new token is set at once.
+                        if miss == "epoch":
+                            slot_cache.changed()
+                        elif miss == "partner":
+                            slot_cache.changed_partners([next(partner_ids)])
                         elif miss == "minute":
                             ahead = timedelta(minutes=next(minutes))
                             clock = lambda ahead=ahead: real_now() + ahead  # noqa: E731
@@ -179,7 +186,86 @@ def time_step(client, runs, warmup=5):
                 med, p95, cpu = statistics.median(walls), percentile(walls, 95), statistics.median(cpus)
                 name = f"{label}, {way}"
                 print(f"{name:<56} {200:>6} {med:>10.2f} {p95:>8.2f} {cpu:>8.2f} {queries:>8}")
+    print("\nThe time step on a day's traffic, slot cache on (locmem), CPU ms per request")
+    print(f"{'traffic':<56} {'requests':>8} {'mean':>8} {'median':>8} {'p95':>8} {'queries':>8}")
+    for label, per_minute, bookings_per_minute, per_run in MIXES:
+        time_step_mix(client, base, offer, label, per_minute, bookings_per_minute, runs * per_run)
     slot_data.clear()
+
+
+# (label, time steps a minute, bookings a minute, requests per --runs): the soak's rate (5,692
+# time steps and 53 bookings in ten minutes, bench/soak.py), over five minutes at --runs 50, and a
+# small organisation's quieter day, over fifteen hours.
+MIXES = [
+    ("busy: the soak's 570 time steps and 5 bookings a minute", 570, 5, 57),
+    ("quiet: a time step every 90 s, a booking every 30 min", 2 / 3, 1 / 30, 12),
+]
+ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "Europe/Berlin", "UTC"]
+
+
+def time_step_mix(client, base, offer, label, per_minute, bookings_per_minute, requests):
+    """Time steps as people browse them (bench/soak.py's visitors: a partner choice, mostly one
+    of the first three partners, then two to five moves to another fortnight, day or zone),
+    with the clock (Django's and the cache's) moving on at `per_minute` and a booking's token
+    renewal (one partner's: bookings/slot_cache.py) at `bookings_per_minute`, set outside the
+    timing. Every request counts, misses and hits alike: the cost an average time step has."""
+    rng = random.Random(2026)
+    partner_ids = list(offer.partners.order_by("pk").values_list("pk", flat=True))
+    clock = [0.0]
+    real_now, real_time = timezone.now, time.time
+    cpus, queries, booked = [], [], 0.0
+    visitor = []
+
+    def views():
+        """The next time-step view: (partner, zone, first day offset in days, day)."""
+        if not visitor:
+            partner = rng.choice(partner_ids[:3]) if rng.random() < 0.8 else rng.choice(["any", *partner_ids])
+            visitor.extend([partner, "Europe/London", 0, None, rng.randint(2, 6)])
+            return visitor[:4]
+        visitor[4] -= 1
+        if visitor[4] == 0:
+            visitor.clear()
+            return views()
+        move = rng.choice(["week", "week", "day", "zone"])
+        if move == "week":
+            visitor[2] = max(0, visitor[2] + rng.choice([-14, 14]))
+        elif move == "day":
+            visitor[3] = rng.randint(0, 13)
+        else:
+            visitor[1] = rng.choice(ZONES)
+        return visitor[:4]
+
+    with (
+        override_settings(PAGE_CACHE_SECONDS=0, SLOT_CACHE_SECONDS=300),
+        mock.patch.object(timezone, "now", lambda: real_now() + timedelta(seconds=clock[0])),
+        mock.patch.object(time, "time", lambda: real_time() + clock[0]),
+    ):
+        slot_cache.changed()
+        for _ in range(requests):
+            clock[0] += 60 / per_minute
+            booked += bookings_per_minute / per_minute
+            if booked >= 1:
+                booked -= 1
+                slot_cache.changed_partners([rng.choice(partner_ids)])  # outside a transaction: at once
+            partner, zone, offset, day = views()
+            today = timezone.now().date()
+            first = today + timedelta(days=offset)
+            url = base + query(
+                offer=offer.pk,
+                partner=partner,
+                tz=zone,
+                **{"from": first.isoformat() if offset else None},
+                day=(first + timedelta(days=day)).isoformat() if day is not None else None,
+            )
+            with CaptureQueriesContext(connection) as ctx:
+                c0 = time.thread_time()
+                response = client.get(url)
+                c1 = time.thread_time()
+            assert response.status_code == 200, url
+            cpus.append((c1 - c0) * 1000)
+            queries.append(len(ctx.captured_queries))
+    mean, med, p95 = statistics.fmean(cpus), statistics.median(cpus), percentile(cpus, 95)
+    print(f"{label:<56} {requests:>8} {mean:>8.2f} {med:>8.2f} {p95:>8.2f} {statistics.fmean(queries):>8.1f}")
 
 
 if __name__ == "__main__":

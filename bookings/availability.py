@@ -353,28 +353,94 @@ def compute_slots(
     """
     _check_aware(range_start, range_end, now)
     earliest, latest = _bounds(policy, offer, now, range_start, range_end)
+    asked = (range_start, range_end)
+    states = _states(snapshot, offer, now)
+    return merge_starts(
+        ((s.partner.id, _packed(s, offer, policy, asked, earliest, latest)) for s in states), offer.duration
+    )
+
+
+@dataclass(frozen=True)
+class PartnerStarts:
+    """One partner's packed starts in a range, with no horizon applied, and until when they hold.
+
+    They are exactly what compute_slots finds for that partner at any `now` from the one they
+    were computed at up to (not including) `valid_before`, once the horizon's last start is
+    applied (merge_starts): see partner_starts. None: for every later `now`.
+    """
+
+    partner_id: int
+    starts: tuple[datetime, ...]
+    valid_before: datetime | None
+
+
+def partner_starts(
+    snapshot: Snapshot,
+    offer: OfferSpec,
+    policy: Policy,
+    range_start: datetime,
+    range_end: datetime,
+    now: datetime,
+) -> dict[int, PartnerStarts]:
+    """Each partner's starts in [range_start, range_end) at `now`, before the horizon, so the
+    journey can keep them per partner (bookings/slot_cache.py; docs/performance.md, "The time
+    step") and merge them at a later `now` without running the engine again.
+
+    Why they hold for a later `now`: packing runs forward from the first free point of the step
+    grid at or after `max(range_start, now + notice)`. While that bound has not passed the first
+    start found, the first free grid point after it is still that start (there was none before
+    it), so every start after it packs the same. The horizon only cuts the end of a forward
+    packing, so it is applied after. A partner closes when their own calendar goes stale
+    (`calendar_fresh_until`). Partners who are closed at `now` have no starts from then on.
+    """
+    _check_aware(range_start, range_end, now)
+    earliest = max(range_start, now + policy.notice)
+    open_ids = set()
+    found = {}
+    for state in _states(snapshot, offer, now):
+        open_ids.add(state.partner.id)
+        starts = tuple(_packed(state, offer, policy, (range_start, range_end), earliest, range_end))
+        limits = [] if not starts else [starts[0] - policy.notice + _TICK]
+        if state.partner.calendar_fresh_until is not None:
+            limits.append(state.partner.calendar_fresh_until)
+        found[state.partner.id] = PartnerStarts(state.partner.id, starts, min(limits) if limits else None)
+    for partner in snapshot.partners:
+        if partner.id not in open_ids:
+            found[partner.id] = PartnerStarts(partner.id, (), None)
+    return found
+
+
+def merge_starts(starts: Iterable[tuple[int, Iterable[datetime]]], duration: timedelta) -> list[Slot]:
+    """Slots from (partner id, starts) pairs: one slot per start, with everyone who has it."""
+    merged: dict[datetime, list[int]] = defaultdict(list)
+    for partner_id, partner_starts_ in starts:
+        for s in partner_starts_:
+            merged[s].append(partner_id)
+    return [Slot(s, s + duration, tuple(sorted(ids))) for s, ids in sorted(merged.items())]
+
+
+def _packed(state: _PartnerState, offer: OfferSpec, policy: Policy, asked, earliest, latest):
+    """One partner's starts in [earliest, latest), packed greedily from each free period's start;
+    `asked` is the (start, end) range whose free periods are read (and kept: cached_windows)."""
     step, duration = policy.step, offer.duration
     gap = max(offer.buffer_before + offer.buffer_after, timedelta(0))
-    merged: dict[datetime, list[int]] = defaultdict(list)
-    for state in _states(snapshot, offer, now):
-        # After a slot is offered, the next one for this partner must clear it as a booking would.
-        spacing = duration + max(gap, state.partner.rest)
-        partner_id, blocked_until = state.partner.id, state.forbidden.blocked_until
-        next_allowed = earliest
-        for d, w_start, w_end in state.windows(range_start, range_end):
-            if w_end <= earliest or w_start >= latest or not state.under_caps(d):
+    # After a slot is offered, the next one for this partner must clear it as a booking would.
+    spacing = duration + max(gap, state.partner.rest)
+    blocked_until = state.forbidden.blocked_until
+    next_allowed = earliest
+    for d, w_start, w_end in state.windows(*asked):
+        if w_end <= earliest or w_start >= latest or not state.under_caps(d):
+            continue
+        last_start = min(latest, w_end - duration + _TICK)  # starts before this fit the window
+        s = _grid_at_or_after(w_start, step, max(next_allowed, earliest))
+        while s < last_start:
+            blocked = blocked_until(s)
+            if blocked is not None:
+                s = _grid_at_or_after(w_start, step, blocked)
                 continue
-            last_start = min(latest, w_end - duration + _TICK)  # starts before this fit the window
-            s = _grid_at_or_after(w_start, step, max(next_allowed, earliest))
-            while s < last_start:
-                blocked = blocked_until(s)
-                if blocked is not None:
-                    s = _grid_at_or_after(w_start, step, blocked)
-                    continue
-                merged[s].append(partner_id)
-                next_allowed = s + spacing
-                s = _grid_at_or_after(w_start, step, next_allowed)
-    return [Slot(s, s + duration, tuple(sorted(ids))) for s, ids in sorted(merged.items())]
+            yield s
+            next_allowed = s + spacing
+            s = _grid_at_or_after(w_start, step, next_allowed)
 
 
 def free_partners(

@@ -1,5 +1,6 @@
-"""Keep bookings/slot_cache.py honest: a new token whenever a model a slot snapshot holds is
-saved or deleted (docs/bookings.md, "The loader"). Bulk writes on those models set one
+"""Keep bookings/slot_cache.py honest: new tokens whenever a model the journey's cached free
+times depend on is saved or deleted (docs/performance.md, "The time step"): the partner's, the
+roster's, or all of them (slot_cache.instance_changed). Bulk writes on those models renew them
 themselves (slot_cache.SlotDataQuerySet)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -28,18 +29,22 @@ SLOT_MODELS = (
 )
 
 
-def saved(sender, update_fields=None, **kwargs):
+def saved(sender, instance, update_fields=None, **kwargs):
     ignored = getattr(sender, "slot_cache_ignores", frozenset())
     if not update_fields or not set(update_fields) <= ignored:
-        slot_cache.changed()
+        slot_cache.instance_changed(sender, instance)
+
+
+def deleted(sender, instance, **kwargs):
+    slot_cache.instance_changed(sender, instance)
 
 
 def register():
     for model in SLOT_MODELS:
         name = model._meta.model_name
         post_save.connect(saved, sender=model, dispatch_uid=f"bookings-slots-{name}-saved")
-        post_delete.connect(slot_cache.changed, sender=model, dispatch_uid=f"bookings-slots-{name}-deleted")
+        post_delete.connect(deleted, sender=model, dispatch_uid=f"bookings-slots-{name}-deleted")
     # Who offers what: the loader's partners are those of the offer.
     m2m_changed.connect(
-        slot_cache.changed, sender=Offer.partners.through, dispatch_uid="bookings-slots-offered"
+        slot_cache.changed_roster, sender=Offer.partners.through, dispatch_uid="bookings-slots-offered"
     )

@@ -14,6 +14,7 @@ import zoneinfo
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import takewhile
 
 from django.conf import settings
 from django.db import connections
@@ -28,12 +29,15 @@ from bookings.availability import (
     BusySpec,
     OfferSpec,
     PartnerSpec,
+    PartnerStarts,
     Policy,
     RuleSpec,
     Slot,
     Snapshot,
     TimeOffSpec,
     compute_slots,
+    merge_starts,
+    partner_starts,
 )
 from bookings.bank_holidays import closed_dates
 from bookings.models import AvailabilityRule, Booking, BookingSettings, BusyInterval, Offer, Partner, TimeOff
@@ -55,13 +59,13 @@ PARTNER_SPEC_FIELDS = (
     "nation",
     "works_bank_holidays",
 )
-# What a cached snapshot is made of (load_snapshot_for_display's key): a short digest of the
-# engine's input classes and their fields.
-SNAPSHOT_SHAPE = hashlib.md5(
+# What a cached piece is made of, and from what (bookings/slot_cache.py): a short digest of the
+# engine's input and output classes and their fields, part of every piece's key.
+PIECE_SHAPE = hashlib.md5(
     repr(
         [
             (c.__name__, [f.name for f in fields(c)])
-            for c in (Snapshot, PartnerSpec, RuleSpec, TimeOffSpec, BusySpec)
+            for c in (Snapshot, PartnerSpec, RuleSpec, TimeOffSpec, BusySpec, PartnerStarts)
         ]
     ).encode(),
     usedforsecurity=False,
@@ -182,43 +186,6 @@ def load_snapshot(
     return offer_spec(offer, ids), snapshot
 
 
-def _display_key(offer, range_start, range_end, partner_ids, exclude_booking_id) -> str:
-    low, high = load_bounds(range_start, range_end)
-    chosen = "any" if partner_ids is None else "-".join(str(i) for i in sorted(partner_ids))
-    return (
-        f"{SNAPSHOT_SHAPE}.{settings.BUSY_CALENDAR_STALE_AFTER_HOURS}.{offer.pk}.{chosen}"
-        f".{low.date().isoformat()}.{high.date().isoformat()}.{exclude_booking_id or ''}"
-    )
-
-
-def load_snapshot_for_display(
-    offer: Offer,
-    range_start: datetime,
-    range_end: datetime,
-    *,
-    partner_ids=None,
-    exclude_booking_id: int | None = None,
-) -> tuple[OfferSpec, Snapshot]:
-    """`load_snapshot` through the shared cache (bookings/slot_cache.py), for listings only.
-
-    The snapshot depends on the offer's id, the partners asked for, the booking left out and
-    `load_bounds` of the range, nothing else (no clock), so those are its key: every zone and
-    first day whose range rounds to the same weeks shares one entry. The offer's own spec is made
-    from the offer passed in, as the loader does. The token is read before the database. The key
-    also names the snapshot's fields and the staleness setting baked into it, so code or settings
-    deployed anew never read an entry stored by the old ones (the token outlives a restart).
-    """
-    key = _display_key(offer, range_start, range_end, partner_ids, exclude_booking_id)
-    generation, snapshot = slot_cache.lookup(key)
-    if snapshot is None:
-        spec, snapshot = load_snapshot(
-            offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
-        )
-        slot_cache.store(key, generation, snapshot)
-        return spec, snapshot
-    return offer_spec(offer, [p.id for p in snapshot.partners]), snapshot
-
-
 TIME_OFF, BOOKING = 0, 1
 
 
@@ -323,8 +290,8 @@ def fortnight(
     One snapshot load, so the query count does not grow with partners or bookings. A booking
     being moved is left out of the snapshot (`exclude_booking_id`), so it may move into a time
     that overlaps its old one; its current start is not offered (`exclude_start`). `cached`:
-    the snapshot may come from the shared cache (`load_snapshot_for_display`): the journey's and
-    the manage link's listings, never a check before a write.
+    each partner's free times may come from the shared cache (`_displayed_slots`): the journey's
+    and the manage link's listings, never a check before a write.
     """
     tz = zoneinfo.ZoneInfo(zone)
     today = now.astimezone(tz).date()
@@ -386,34 +353,53 @@ def free_slots(
 
 
 def _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, exclude_booking_id):
-    """The engine's answer for a listing, shared by every request in the same minute.
-
-    Computed as at the next whole minute (`at`, from `now` up to a minute later) from the cached
-    snapshot, and kept under the same token: every slot it offers starts at least `notice` after
-    `at`, so after `now` too, and is free in the snapshot, so it is one the booking service would
-    accept; the packing in the period that holds the notice cut-off may differ from one computed
-    at `now` for that minute, and a time at the very cut-off drops out up to a minute early. The
-    horizon counts from `now`: the slots `at` allows beyond it are dropped here, which leaves the
-    others as they are (the packing runs forward). docs/performance.md, "The time step".
-    """
-    at = now.replace(second=0, microsecond=0)
-    if at != now:
-        at += timedelta(minutes=1)
-    asked = (
-        f"{range_start.isoformat()}.{range_end.isoformat()}.{at.isoformat()}.{policy.notice.total_seconds()}"
-        f".{policy.horizon.total_seconds()}.{policy.step.total_seconds()}"
-    )
-    digest = hashlib.md5(asked.encode(), usedforsecurity=False).hexdigest()
-    key = f"slots.{_display_key(offer, range_start, range_end, partner_ids, exclude_booking_id)}.{digest}"
-    generation, slots = slot_cache.lookup(key)
-    if slots is None:
-        spec, snapshot = load_snapshot_for_display(
+    """A listing's slots from each partner's cached piece (bookings/slot_cache.py), loading and
+    running the engine only for the partners whose piece is missing, stale, or no longer holds
+    at `now` (availability.partner_starts). The same slots as the engine finds at `now`, merged
+    with the horizon counted from `now`. docs/performance.md, "The time step"."""
+    if not slot_cache.enabled():
+        spec, snapshot = load_snapshot(
             offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
         )
-        slots = compute_slots(snapshot, spec, policy, range_start, range_end, at)
-        slot_cache.store(key, generation, slots)
+        return compute_slots(snapshot, spec, policy, range_start, range_end, now)
+    if not offer.active:
+        return []
+    epoch, roster = slot_cache.roster(offer.pk, lambda: _roster(offer))
+    ids = roster if partner_ids is None else [i for i in roster if i in set(partner_ids)]
+    key = _pieces_key(offer, range_start, range_end, policy, exclude_booking_id)
+    pieces = slot_cache.Pieces(key, epoch, ids)
+    held = {i: p for i, p in pieces.found.items() if p.valid_before is None or now < p.valid_before}
+    wanted = [i for i in ids if i not in held]
+    if wanted:
+        spec, snapshot = load_snapshot(
+            offer, range_start, range_end, partner_ids=wanted, exclude_booking_id=exclude_booking_id
+        )
+        found = partner_starts(snapshot, spec, policy, range_start, range_end, now)
+        # A partner missing from the snapshot stopped offering it after the roster was read.
+        loaded = {i: found.get(i, PartnerStarts(i, (), None)) for i in wanted}
+        pieces.store(loaded)
+        held.update(loaded)
     last_start = now + policy.horizon - offer.duration
-    return [slot for slot in slots if slot.start <= last_start]
+    return merge_starts(
+        ((i, takewhile(last_start.__ge__, held[i].starts)) for i in sorted(held)), offer.duration
+    )
+
+
+def _roster(offer: Offer):
+    """Who can be listed for `offer`: the loader's partners (load_snapshot), as ids."""
+    partners = Partner.objects.filter(offers=offer, active=True, accepting_bookings=True)
+    return partners.order_by("pk").values_list("pk", flat=True)
+
+
+def _pieces_key(offer, range_start, range_end, policy, exclude_booking_id) -> str:
+    """What a partner's piece depends on besides their own data (which their token covers)."""
+    asked = (
+        f"{PIECE_SHAPE}.{settings.BUSY_CALENDAR_STALE_AFTER_HOURS}.{offer.pk}.{offer.duration_minutes}"
+        f".{offer.buffer_before_minutes}.{offer.buffer_after_minutes}.{range_start.isoformat()}"
+        f".{range_end.isoformat()}.{policy.notice.total_seconds()}.{policy.step.total_seconds()}"
+        f".{exclude_booking_id or ''}"
+    )
+    return "starts." + hashlib.md5(asked.encode(), usedforsecurity=False).hexdigest()
 
 
 def nearest_free(

@@ -29,6 +29,14 @@ def read(cache, generation_key: str, key: str):
     return generation, stored[1] if stored is not None and stored[0] == generation else None
 
 
+def read_many(cache, generation_keys, keys):
+    """(current token of each generation key, the values found of `keys`) in one `get_many`;
+    the caller compares each value's stored token with the one it depends on."""
+    found = cache.get_many([*generation_keys, *keys])
+    tokens = {k: found.get(k) or fresh(cache, k) for k in generation_keys}
+    return tokens, found
+
+
 class _Batch:
     """Renewals asked for on one connection until one of them has run: the first to run sets the
     new token, the others (the same commit's, already covered) then do nothing."""

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from ..slot_cache import SlotDataQuerySet
+from ..slot_cache import SlotDataModel, SlotDataQuerySet
 from .joining import validate_meeting_link
 from .partners import Format, Offer, Partner
 
@@ -39,7 +39,7 @@ class BookingQuerySet(SlotDataQuerySet):
         return self.filter(blocked_start__lt=end, blocked_end__gt=start)
 
 
-class Booking(models.Model):
+class Booking(SlotDataModel, models.Model):
     # Records of what happened, never content: Wagtail's reference index would queue a task from
     # post_save inside our transaction (docs/operations.md, "RQ").
     wagtail_reference_index_ignore = True

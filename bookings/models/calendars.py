@@ -6,7 +6,7 @@ import secrets
 
 from django.db import models
 
-from ..slot_cache import SlotDataQuerySet
+from ..slot_cache import SlotDataModel, SlotDataQuerySet
 from .partners import Partner
 
 
@@ -34,7 +34,7 @@ class PartnerFeed(models.Model):
         return secrets.token_urlsafe(24)  # 192 random bits
 
 
-class ExternalCalendar(models.Model):
+class ExternalCalendar(SlotDataModel, models.Model):
     """The address of a partner's own calendar (a secret: never logged, shown masked)."""
 
     partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="external_calendar")
@@ -45,8 +45,8 @@ class ExternalCalendar(models.Model):
     error_code = models.CharField(max_length=32, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
 
-    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py); a check that failed
-    # changes nothing a snapshot reads (its freshness is the last success, or when saved).
+    # Bulk writes renew the partner's slot-cache token too (bookings/slot_cache.py); a check that failed
+    # changes nothing a piece holds (its freshness is the last success, or when saved).
     objects = SlotDataQuerySet.as_manager()
     slot_cache_ignores = frozenset({"last_checked_at", "error_code", "error_message"})
 
@@ -54,7 +54,7 @@ class ExternalCalendar(models.Model):
         return f"Own calendar of {self.partner}"
 
 
-class BusyInterval(models.Model):
+class BusyInterval(SlotDataModel, models.Model):
     """A busy time read from a partner's own calendar; the slot engine treats it as time off.
     Holds no titles or details from the partner's calendar, only the times."""
 
@@ -62,7 +62,7 @@ class BusyInterval(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
 
-    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    # Bulk writes renew the partner's slot-cache token too (bookings/slot_cache.py).
     objects = SlotDataQuerySet.as_manager()
 
     class Meta:

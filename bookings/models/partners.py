@@ -20,7 +20,7 @@ from django.utils import timezone
 from recurrence.fields import RecurrenceField
 
 from ..bank_holidays import ENGLAND, NATIONS
-from ..slot_cache import SlotDataQuerySet
+from ..slot_cache import SlotDataModel, SlotDataQuerySet
 from ..zones import DEFAULT_TIME_ZONE
 from .joining import validate_meeting_link
 
@@ -38,7 +38,7 @@ class Format(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
-class Partner(models.Model):
+class Partner(SlotDataModel, models.Model):
     """A lived-experience thinking partner whom professionals can book."""
 
     # Never referenced by content: Wagtail's reference index would queue a task from post_save
@@ -105,8 +105,11 @@ class Partner(models.Model):
         help_text="The video link or address in the feed's events. Phone numbers never go into a feed.",
     )
 
-    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    # Bulk writes renew slot-cache tokens too (bookings/slot_cache.py): the partner's own, and
+    # the roster's (who is active and taking bookings).
     objects = SlotDataQuerySet.as_manager()
+    slot_cache_partner = "id"
+    slot_cache_roster = True
 
     class Meta:
         ordering = ["display_name", "pk"]
@@ -156,8 +159,10 @@ class Offer(models.Model):
         help_text="For example: step-free entrance on Mill Lane, ask at reception for the library room.",
     )
 
-    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    # Bulk writes renew the slot cache's roster token too (bookings/slot_cache.py); its length
+    # and buffers are part of every cached piece's key.
     objects = SlotDataQuerySet.as_manager()
+    slot_cache_roster = True
 
     class Meta:
         ordering = ["title", "pk"]
@@ -186,7 +191,7 @@ class Offer(models.Model):
         return [fmt for fmt, on in flags.items() if on]
 
 
-class AvailabilityRule(models.Model):
+class AvailabilityRule(SlotDataModel, models.Model):
     """A weekly pattern of free time, as wall-clock times in the partner's zone."""
 
     # Never referenced by content: Wagtail's reference index would queue a task from post_save
@@ -203,7 +208,7 @@ class AvailabilityRule(models.Model):
         default=timezone.localdate, help_text="First day this pattern applies (anchors ‘every other week’)."
     )
 
-    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    # Bulk writes renew the partner's slot-cache token too (bookings/slot_cache.py).
     objects = SlotDataQuerySet.as_manager()
 
     class Meta:
@@ -218,7 +223,7 @@ class AvailabilityRule(models.Model):
         return f"{self.partner}: {self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
-class TimeOff(models.Model):
+class TimeOff(SlotDataModel, models.Model):
     # Never referenced by content: Wagtail's reference index would queue a task from post_save
     # inside our transaction (docs/operations.md, "RQ").
     wagtail_reference_index_ignore = True
@@ -228,7 +233,7 @@ class TimeOff(models.Model):
     end = models.DateTimeField()
     reason = models.CharField("private reason", max_length=200, blank=True)
 
-    # Bulk writes set a new slot-cache token too (bookings/slot_cache.py).
+    # Bulk writes renew the partner's slot-cache token too (bookings/slot_cache.py).
     objects = SlotDataQuerySet.as_manager()
 
     class Meta:

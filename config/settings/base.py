@@ -277,11 +277,11 @@ if _signed_for and _signed_for <= PAGE_CACHE_SECONDS + PUBLIC_CACHE_SECONDS:
         "PAGE_CACHE_SECONDS + PUBLIC_CACHE_SECONDS must stay below AWS_QUERYSTRING_EXPIRE, "
         "or cached pages would show expired media links (docs/performance.md, 'Page cache')."
     )
-# The journey's cache of loaded slot data (bookings/slot_cache.py, docs/performance.md "The time
-# step"): every write in Django sets a new token; this bounds how long a change made outside
-# Django (raw SQL) can go unseen in a listing. 0 turns it off. Off by default without Redis: with
-# the database cache a miss costs more queries than the cache saves (over the budget of 12).
-SLOT_CACHE_SECONDS = int(os.environ.get("SLOT_CACHE_SECONDS", "60" if REDIS_URL else "0"))
+# The journey's cache of each partner's free times (bookings/slot_cache.py, docs/performance.md
+# "The time step"): every write in Django renews the tokens it touches; this bounds how long a
+# change made outside Django (raw SQL, a restored backup) can go unseen in a listing. 0 turns it
+# off. Off by default without Redis: with the database cache each stored piece costs queries.
+SLOT_CACHE_SECONDS = int(os.environ.get("SLOT_CACHE_SECONDS", "300" if REDIS_URL else "0"))
 SESSION_COOKIE_AGE = 12 * 60 * 60  # hours, not Django's two weeks: drafts and logins end the same day
 
 LOGGING = {

@@ -4,6 +4,7 @@ The oracle reads rule days straight from the weekday numbers we generated (not t
 django-recurrence) and checks each promise on every slot the engine returns.
 """
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,8 @@ from bookings.availability import (
     TimeOffSpec,
     compute_slots,
     free_partners,
+    merge_starts,
+    partner_starts,
 )
 
 MIN = timedelta(minutes=1)
@@ -233,3 +236,31 @@ def test_a_free_rule_window_always_yields_a_slot(scenario):
                 if first >= earliest and first < range_end and first + offer.duration <= min(w1, last_end):
                     assert any(w0 <= s < w1 for s in mine), (d, w0, w1)
             d += timedelta(days=1)
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.lists(st.integers(0, 3 * 24 * 3600), min_size=1, max_size=8), st.data())
+def test_kept_starts_are_what_the_engine_finds_for_as_long_as_they_hold(scenario, later_seconds, data):
+    # The journey keeps each partner's starts and merges them at a later `now` while they hold
+    # (bookings/slot_cache.py): they must be exactly what the engine would find then.
+    snapshot, offer, policy, range_start, range_end, now, _ = scenario
+    stale_at = st.none() | st.integers(-60, 3 * 24 * 60).map(lambda m: now + m * MIN)
+    partners = tuple(replace(p, calendar_fresh_until=data.draw(stale_at)) for p in snapshot.partners)
+    snapshot = replace(snapshot, partners=partners)
+    kept = partner_starts(snapshot, offer, policy, range_start, range_end, now)
+    assert set(kept) == {p.id for p in partners}
+    # Random moments, and the last moment each partner's starts claim to hold.
+    moments = [now + timedelta(seconds=s) for s in [0, *later_seconds]]
+    moments += [k.valid_before - timedelta(microseconds=1) for k in kept.values() if k.valid_before]
+    for later in sorted(m for m in moments if m >= now):
+        last_start = later + policy.horizon - offer.duration
+        holding = {i: k for i, k in kept.items() if k.valid_before is None or later < k.valid_before}
+        for i, k in holding.items():
+            alone = replace(offer, partner_ids=offer.partner_ids & {i})
+            found = [s.start for s in compute_slots(snapshot, alone, policy, range_start, range_end, later)]
+            assert [s for s in k.starts if s <= last_start] == found, (i, later)
+        if len(holding) == len(kept):
+            merged = merge_starts(
+                ((i, [s for s in k.starts if s <= last_start]) for i, k in kept.items()), offer.duration
+            )
+            assert merged == compute_slots(snapshot, offer, policy, range_start, range_end, later)

@@ -715,20 +715,24 @@ def test_time_step_for_twenty_partners_stays_within_budget_on_the_database_cache
     assert links(body(response), "details/?"), "no times offered"
 
     # With the slot cache (bookings/slot_cache.py; off in the test settings and, by default,
-    # without Redis), a repeated request reads the token and the computed slots in one query
-    # instead of the loader's two. A miss reads the slots and the snapshot, loads, and stores
-    # both: the database cache's set is a count, a look-up and an insert (in a savepoint here, as
-    # tests run in a transaction): docs/performance.md, "The time step".
+    # without Redis), a repeated request reads the roster and every partner's piece in two
+    # queries instead of the loader's two. After a booking with one partner, that partner alone
+    # is loaded (the loader's two) and their piece stored: the database cache's set is a count,
+    # a look-up and an insert (in a savepoint here, as tests run in a transaction):
+    # docs/performance.md, "The time step".
     settings.SLOT_CACHE_SECONDS = 60
-    client.get(url)  # the first ever read also makes the token
+    client.get(url)  # the first ever read also makes the tokens and stores every piece
+    with django_assert_max_num_queries(QUERY_BUDGET) as hit:
+        assert body(client.get(url)) == body(response)
+    assert len(hit.captured_queries) == len(off.captured_queries)
+    booked = offer.partners.order_by("pk").first()
     with django_capture_on_commit_callbacks(execute=True):
-        slot_cache.changed()
+        slot_cache.changed_partners([booked.pk])
     with CaptureQueriesContext(connection) as miss:
         assert body(client.get(url)) == body(response)
-    with django_assert_max_num_queries(QUERY_BUDGET - 1) as hit:
-        assert body(client.get(url)) == body(response)
-    assert len(hit.captured_queries) == len(off.captured_queries) - 2 + 1
-    assert len(miss.captured_queries) == len(off.captured_queries) + 12  # 2 reads, 2 sets of five
+    assert len(miss.captured_queries) == len(off.captured_queries) + 2 + 5
+    loaded = [q["sql"] for q in miss.captured_queries if "bookings_availabilityrule" in q["sql"]]
+    assert len(loaded) == 1 and f"IN ({booked.pk})" in loaded[0], loaded
 
 
 def test_time_step_keeps_a_restricted_parent_page_private(client, booking_page):

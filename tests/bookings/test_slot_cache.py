@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import manage_links, partner_services, services, slot_cache, slots
+from bookings import manage_links, partner_services, reassignment, services, slot_cache, slots
 from bookings.calendars import sync as calendar_sync
 from bookings.calendars.fetch import CalendarFetchError
 from bookings.models import AvailabilityRule, BookingSettings, BusyInterval, ExternalCalendar, Partner
@@ -58,6 +58,11 @@ def loads(monkeypatch):
     return counted_calls(monkeypatch, "load_snapshot")
 
 
+def loads_partner_ids(call):
+    """The partners one of those loads asked for (the listing's loads name them)."""
+    return sorted(call[1]["partner_ids"])
+
+
 def shown(client, page, offer, partner="any"):
     """The starts the time step offers on its selected day (UTC, aware)."""
     who = partner if partner == "any" else partner.pk
@@ -78,14 +83,29 @@ def test_a_repeated_time_step_skips_the_loader_and_its_queries(
     with CaptureQueriesContext(connection) as hit:
         second = client.get(url)
     assert len(loads) == 2  # the first request and the miss loaded; the hit did not
-    assert len(hit.captured_queries) == len(miss.captured_queries) - 2  # the loader's two
+    # The roster's query and the loader's two.
+    assert len(hit.captured_queries) == len(miss.captured_queries) - 3
     assert body(first) == body(second)
 
 
-def test_the_same_weeks_share_one_entry_whatever_the_zone(client, booking_page, offer, partner, loads):
-    for zone in ("Europe/London", "Asia/Kolkata", "America/New_York"):
+def test_each_zone_loads_its_fortnight_once(client, booking_page, offer, partner, loads):
+    for zone in ("Europe/London", "Asia/Kolkata", "America/New_York", "Europe/London", "Asia/Kolkata"):
         client.get(step(booking_page, "time", offer=offer.pk, partner="any", tz=zone))
-    assert len(loads) <= 2  # a fortnight from today rounds to the same weeks in each zone (or the next)
+    assert len(loads) == 3  # a fortnight from local midnight is its own range in each zone
+
+
+def test_a_booking_with_one_partner_leaves_the_others_pieces_warm(
+    client, booking_page, offer, partner, committed, loads
+):
+    other = PartnerFactory(display_name="Alex Example")
+    AvailabilityRuleFactory(partner=other)
+    offer.partners.add(other)
+    before = shown(client, booking_page, offer)
+    assert len(loads) == 1 and loads_partner_ids(loads[0]) == sorted([partner.pk, other.pk])
+    with committed():
+        services.place_booking(offer=offer, start=before[0], partner=other, booker=BOOKER, now=timezone.now())
+    assert shown(client, booking_page, offer) == before  # the partner still free then takes it
+    assert len(loads) == 2 and loads_partner_ids(loads[1]) == [other.pk]
 
 
 def test_a_new_staleness_setting_never_reads_an_entry_made_under_the_old(
@@ -212,9 +232,14 @@ def test_a_settings_change_shows_on_the_next_request(client, booking_page, offer
     assert first not in shown(client, booking_page, offer, partner)
 
 
+def tokens(partner):
+    return cache.get_many([slot_cache.EPOCH_KEY, slot_cache.ROSTER_KEY, slot_cache._partner_key(partner.pk)])
+
+
 def test_a_rolled_back_write_sets_no_new_token(client, booking_page, offer, partner, committed, loads):
     before = shown(client, booking_page, offer, partner)
-    token = cache.get(slot_cache.GENERATION_KEY)
+    token = tokens(partner)
+    assert len(token) == 3
     with committed():
         try:
             with transaction.atomic():
@@ -222,7 +247,7 @@ def test_a_rolled_back_write_sets_no_new_token(client, booking_page, offer, part
                 raise RuntimeError("rolled back")
         except RuntimeError:
             pass
-    assert cache.get(slot_cache.GENERATION_KEY) == token
+    assert tokens(partner) == token
     assert shown(client, booking_page, offer, partner) == before
     assert len(loads) == 1  # still the first request's snapshot
 
@@ -244,7 +269,7 @@ def test_many_rows_in_one_commit_set_one_new_token(partner, committed, monkeypat
             ]
         )
         BusyInterval.objects.filter(partner=partner).delete()  # one post_delete per row
-    assert writes.count(slot_cache.GENERATION_KEY) == 1
+    assert writes == [slot_cache._partner_key(partner.pk)]
 
 
 def test_booking_still_refuses_a_time_taken_after_the_listing_was_cached(
@@ -307,7 +332,7 @@ def test_outside_a_transaction_the_token_follows_the_write(monkeypatch):
     real_set = cache.set
 
     def spying(key, *args, **kwargs):
-        if key == slot_cache.GENERATION_KEY:
+        if key == slot_cache._partner_key(partner.pk):
             seen.append(
                 Partner.objects.filter(pk=partner.pk).values_list("accepting_bookings", flat=True).get()
             )
@@ -316,3 +341,24 @@ def test_outside_a_transaction_the_token_follows_the_write(monkeypatch):
     monkeypatch.setattr(cache, "set", spying)
     Partner.objects.filter(pk=partner.pk).update(accepting_bookings=False)
     assert seen == [False]
+
+
+def test_a_chat_given_to_another_partner_frees_the_first_partners_time(
+    client, booking_page, offer, partner, committed
+):
+    other = PartnerFactory(display_name="Alex Example")
+    AvailabilityRuleFactory(partner=other)
+    offer.partners.add(other)
+    before = shown(client, booking_page, offer, partner)
+    now = timezone.now()
+    with committed():
+        booking = services.place_booking(
+            offer=offer, start=before[0], partner=partner, booker=BOOKER, now=now
+        )
+    assert before[0] not in shown(client, booking_page, offer, partner)
+    assert before[0] in shown(client, booking_page, offer, other)
+    with committed():
+        reassignment.reassign(booking, other, now=now, actor=None)
+    # The save names only the new partner; the one it was loaded with is renewed too.
+    assert shown(client, booking_page, offer, partner) == before
+    assert before[0] not in shown(client, booking_page, offer, other)

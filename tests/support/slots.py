@@ -20,12 +20,13 @@ def first_free(offer):
 
 
 def counted_calls(monkeypatch, name: str) -> list:
-    """Each call of `bookings.slots.<name>` from now on (its positional arguments), still made."""
+    """Each call of `bookings.slots.<name>` from now on (its positional and keyword arguments),
+    still made."""
     calls = []
     real = getattr(slots, name)
 
     def counting(*args, **kwargs):
-        calls.append(args)
+        calls.append((args, kwargs))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(slots, name, counting)
