@@ -365,7 +365,8 @@ def _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, ex
     if not offer.active:
         return []
     epoch, roster = slot_cache.roster(offer.pk, lambda: _roster(offer))
-    ids = roster if partner_ids is None else [i for i in roster if i in set(partner_ids)]
+    chosen = None if partner_ids is None else frozenset(partner_ids)
+    ids = [i for i in roster if chosen is None or i in chosen]
     key = _pieces_key(offer, range_start, range_end, policy, exclude_booking_id)
     pieces = slot_cache.Pieces(key, epoch, ids)
     held = {i: p for i, p in pieces.found.items() if p.valid_before is None or now < p.valid_before}
