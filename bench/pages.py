@@ -1,6 +1,7 @@
 """Median and p95 time, CPU and SQL queries per public page, in-process, after warm-up.
 
     .venv/bin/python bench/pages.py [--runs 100]
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/pages.py  # adds the time step on Redis
 
 First every page rendered (the page cache off), then anonymous pages answered from the page cache
 (home/page_cache.py) through Django's WSGI handler, next to a trivial WSGI app returning the same
@@ -18,6 +19,7 @@ home page spends about 34 CPU ms per request on this kind of machine.
 import argparse
 import io
 import itertools
+import os
 import random
 import statistics
 import time
@@ -29,6 +31,7 @@ from common import measure, percentile, setup_django
 setup_django()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import caches as django_caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
@@ -141,6 +144,10 @@ def time_step(client, runs, warmup=5):
         ("one partner, locmem cache", first.pk, None),
         ("whoever is free, database cache", "any", DATABASE_CACHE),
     ]
+    if os.environ.get("BENCH_REDIS_URL"):  # production's cache: a real Redis, emptied after
+        redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+        redis["default"]["LOCATION"] = os.environ["BENCH_REDIS_URL"]
+        cases.append(("whoever is free, Redis cache", "any", redis))
     ways = [
         ("slot cache off", 0, None),
         ("slot cache hit", 60, None),
@@ -183,6 +190,8 @@ def time_step(client, runs, warmup=5):
                             walls.append((w1 - w0) * 1000)
                             cpus.append((c1 - c0) * 1000)
                             figures[way] = (walls, cpus, len(ctx.captured_queries))
+                if caches is not None and "redis" in caches["default"]["BACKEND"]:
+                    django_caches["default"].clear()
             for way, (walls, cpus, queries) in figures.items():
                 med, p95, cpu = statistics.median(walls), percentile(walls, 95), statistics.median(cpus)
                 name = f"{label}, {way}"

@@ -365,8 +365,9 @@ class PartnerStarts:
     """One partner's packed starts in a range, with no horizon applied, and until when they hold.
 
     They are exactly what compute_slots finds for that partner at any `now` from the one they
-    were computed at up to (not including) `valid_before`, once the horizon's last start is
-    applied (merge_starts): see partner_starts. None: for every later `now`.
+    were computed at up to (not including) `valid_before`, once starts after that `now`'s
+    horizon (`now + horizon - duration`) are dropped: see partner_starts. None: for every
+    later `now`.
     """
 
     partner_id: int
@@ -395,26 +396,23 @@ def partner_starts(
     """
     _check_aware(range_start, range_end, now)
     earliest = max(range_start, now + policy.notice)
-    open_ids = set()
     found = {}
     for state in _states(snapshot, offer, now):
-        open_ids.add(state.partner.id)
         starts = tuple(_packed(state, offer, policy, (range_start, range_end), earliest, range_end))
         limits = [] if not starts else [starts[0] - policy.notice + _TICK]
         if state.partner.calendar_fresh_until is not None:
             limits.append(state.partner.calendar_fresh_until)
         found[state.partner.id] = PartnerStarts(state.partner.id, starts, min(limits) if limits else None)
-    for partner in snapshot.partners:
-        if partner.id not in open_ids:
-            found[partner.id] = PartnerStarts(partner.id, (), None)
+    for partner in snapshot.partners:  # closed at `now`, so for every later `now` too
+        found.setdefault(partner.id, PartnerStarts(partner.id, (), None))
     return found
 
 
 def merge_starts(starts: Iterable[tuple[int, Iterable[datetime]]], duration: timedelta) -> list[Slot]:
     """Slots from (partner id, starts) pairs: one slot per start, with everyone who has it."""
     merged: dict[datetime, list[int]] = defaultdict(list)
-    for partner_id, partner_starts_ in starts:
-        for s in partner_starts_:
+    for partner_id, theirs in starts:
+        for s in theirs:
             merged[s].append(partner_id)
     return [Slot(s, s + duration, tuple(sorted(ids))) for s, ids in sorted(merged.items())]
 
