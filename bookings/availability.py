@@ -349,14 +349,10 @@ def compute_slots(
     Each slot lies inside one of a partner's free periods, starts at least `notice` after `now`,
     ends by `now + horizon`, keeps clear of existing chats (with both chats' buffers and the
     partner's rest), of time off, of closed dates (bank holidays), of pauses, of stale own
-    calendars, and of the daily and weekly caps.
+    calendars, and of the daily and weekly caps. Each partner's starts (partner_starts), merged.
     """
-    _check_aware(range_start, range_end, now)
-    earliest, latest = _bounds(policy, offer, now, range_start, range_end)
-    asked = (range_start, range_end)
-    states = _states(snapshot, offer, now)
     return merge_starts(
-        ((s.partner.id, _packed(s, offer, policy, asked, earliest, latest)) for s in states), offer.duration
+        partner_starts(snapshot, offer, policy, range_start, range_end, now), offer, policy, now
     )
 
 
@@ -398,7 +394,7 @@ def partner_starts(
     earliest = max(range_start, now + policy.notice)
     found = {}
     for state in _states(snapshot, offer, now):
-        starts = tuple(_packed(state, offer, policy, (range_start, range_end), earliest, range_end))
+        starts = tuple(_packed(state, offer, policy, range_start, range_end, earliest))
         limits = [] if not starts else [starts[0] - policy.notice + _TICK]
         if state.partner.calendar_fresh_until is not None:
             limits.append(state.partner.calendar_fresh_until)
@@ -408,28 +404,34 @@ def partner_starts(
     return found
 
 
-def merge_starts(starts: Iterable[tuple[int, Iterable[datetime]]], duration: timedelta) -> list[Slot]:
-    """Slots from (partner id, starts) pairs: one slot per start, with everyone who has it."""
+def merge_starts(
+    pieces: dict[int, PartnerStarts], offer: OfferSpec, policy: Policy, now: datetime
+) -> list[Slot]:
+    """Slots from partners' starts that hold at `now` (partner_starts), cut at `now`'s horizon:
+    one slot per start, with everyone who has it."""
+    last_start = now + policy.horizon - offer.duration
     merged: dict[datetime, list[int]] = defaultdict(list)
-    for partner_id, theirs in starts:
-        for s in theirs:
+    for partner_id in sorted(pieces):
+        for s in pieces[partner_id].starts:
+            if s > last_start:
+                break
             merged[s].append(partner_id)
-    return [Slot(s, s + duration, tuple(sorted(ids))) for s, ids in sorted(merged.items())]
+    return [Slot(s, s + offer.duration, tuple(ids)) for s, ids in sorted(merged.items())]
 
 
-def _packed(state: _PartnerState, offer: OfferSpec, policy: Policy, asked, earliest, latest):
-    """One partner's starts in [earliest, latest), packed greedily from each free period's start;
-    `asked` is the (start, end) range whose free periods are read (and kept: cached_windows)."""
+def _packed(state: _PartnerState, offer: OfferSpec, policy: Policy, range_start, range_end, earliest):
+    """One partner's starts in [earliest, range_end), packed greedily from each free period's
+    start, before any horizon."""
     step, duration = policy.step, offer.duration
     gap = max(offer.buffer_before + offer.buffer_after, timedelta(0))
     # After a slot is offered, the next one for this partner must clear it as a booking would.
     spacing = duration + max(gap, state.partner.rest)
     blocked_until = state.forbidden.blocked_until
     next_allowed = earliest
-    for d, w_start, w_end in state.windows(*asked):
-        if w_end <= earliest or w_start >= latest or not state.under_caps(d):
+    for d, w_start, w_end in state.windows(range_start, range_end):
+        if w_end <= earliest or w_start >= range_end or not state.under_caps(d):
             continue
-        last_start = min(latest, w_end - duration + _TICK)  # starts before this fit the window
+        last_start = min(range_end, w_end - duration + _TICK)  # starts before this fit the window
         s = _grid_at_or_after(w_start, step, max(next_allowed, earliest))
         while s < last_start:
             blocked = blocked_until(s)

@@ -14,7 +14,6 @@ import zoneinfo
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import takewhile
 
 from django.conf import settings
 from django.db import connections
@@ -344,7 +343,7 @@ def free_slots(
     `exclude_booking_id` ignores one booking (the one being moved); `cached` as in `fortnight`.
     """
     partner_ids = None if partner is None else [partner.pk]
-    if cached:
+    if cached and slot_cache.enabled():
         return _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, exclude_booking_id)
     spec, snapshot = load_snapshot(
         offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
@@ -357,11 +356,6 @@ def _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, ex
     running the engine only for the partners whose piece is missing, stale, or no longer holds
     at `now` (availability.partner_starts). The same slots as the engine finds at `now`, merged
     with the horizon counted from `now`. docs/performance.md, "The time step"."""
-    if not slot_cache.enabled():
-        spec, snapshot = load_snapshot(
-            offer, range_start, range_end, partner_ids=partner_ids, exclude_booking_id=exclude_booking_id
-        )
-        return compute_slots(snapshot, spec, policy, range_start, range_end, now)
     if not offer.active:
         return []
     epoch, roster = slot_cache.roster(offer.pk, lambda: _roster(offer))
@@ -380,10 +374,7 @@ def _displayed_slots(offer, partner_ids, range_start, range_end, now, policy, ex
         loaded = {i: found.get(i, PartnerStarts(i, (), None)) for i in wanted}
         pieces.store(loaded)
         held.update(loaded)
-    last_start = now + policy.horizon - offer.duration
-    return merge_starts(
-        ((i, takewhile(last_start.__ge__, held[i].starts)) for i in sorted(held)), offer.duration
-    )
+    return merge_starts(held, offer_spec(offer, held), policy, now)
 
 
 def _roster(offer: Offer):

@@ -23,9 +23,8 @@ def fresh(cache, generation_key: str):
 
 def read(cache, generation_key: str, key: str):
     """(current token, the value stored under `key` if it was stored under that token, else None)."""
-    found = cache.get_many([generation_key, key])
-    generation = found.get(generation_key) or fresh(cache, generation_key)
-    stored = found.get(key)
+    tokens, found = read_many(cache, [generation_key], [key])
+    generation, stored = tokens[generation_key], found.get(key)
     return generation, stored[1] if stored is not None and stored[0] == generation else None
 
 

@@ -260,7 +260,5 @@ def test_kept_starts_are_what_the_engine_finds_for_as_long_as_they_hold(scenario
             found = [s.start for s in compute_slots(snapshot, alone, policy, range_start, range_end, later)]
             assert [s for s in k.starts if s <= last_start] == found, (i, later)
         if len(holding) == len(kept):
-            merged = merge_starts(
-                ((i, [s for s in k.starts if s <= last_start]) for i, k in kept.items()), offer.duration
-            )
+            merged = merge_starts(kept, offer, policy, later)
             assert merged == compute_slots(snapshot, offer, policy, range_start, range_end, later)
